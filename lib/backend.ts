@@ -1,0 +1,131 @@
+/**
+ * Compute backend selection. TensorFlow.js has several backends of very different speed; the
+ * fastest one that actually loads on this machine is chosen, and the caller is told which and why
+ * the others were skipped (a missing native addon is normal, not an error).
+ *
+ * Order: tfjs-node-gpu (CUDA) → tfjs-node (native TensorFlow on the CPU) → wasm → cpu (pure JS).
+ * `FACENET_BACKEND` = `auto` | `node-gpu` | `node` | `wasm` | `cpu` forces one.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { installWasmTrainingKernels, wasmThreadsAvailable } from "./wasm_kernels.ts";
+
+export const BACKEND_CHOICES = ["auto", "node-gpu", "node", "wasm", "cpu"] as const;
+export type BackendChoice = typeof BACKEND_CHOICES[number];
+type Concrete = Exclude<BackendChoice, "auto">;
+
+export interface BackendInfo {
+  /** What was chosen, in FACENET_BACKEND's vocabulary. */
+  choice: Concrete;
+  /** TensorFlow.js's own backend name (`tensorflow`, `wasm`, `cpu`). */
+  tfBackend: string;
+  /** Worker threads the backend computes with (1 when single-threaded). */
+  threads: number;
+  /** Backends tried before this one and why each was not used. */
+  skipped: { choice: Concrete; reason: string }[];
+  /** Kernels this project registered on top of the backend (e.g. fast conv gradients on wasm). */
+  extraKernels: string[];
+  /** One human-readable line. */
+  summary: string;
+}
+
+const ORDER: Concrete[] = ["node-gpu", "node", "wasm", "cpu"];
+const NATIVE_PKG: Record<"node-gpu" | "node", string> = {
+  "node-gpu": "@tensorflow/tfjs-node-gpu",
+  "node": "@tensorflow/tfjs-node",
+};
+
+function readChoice(): BackendChoice {
+  let v: string | undefined;
+  try {
+    v = Deno.env.get("FACENET_BACKEND");
+  } catch {
+    v = undefined;
+  }
+  v = v === undefined || v === "" ? "auto" : v;
+  if (!(BACKEND_CHOICES as readonly string[]).includes(v)) {
+    throw new Error(`FACENET_BACKEND=${JSON.stringify(v)} is not one of ${BACKEND_CHOICES.join(", ")}`);
+  }
+  return v as BackendChoice;
+}
+
+/** Why a native tfjs-node package cannot load here, or undefined if its addon is present.
+ * Checked before importing: a failed import half-registers kernels and floods the console. */
+function nativeMissing(pkg: string): string | undefined {
+  let entry: string;
+  try {
+    entry = fileURLToPath(import.meta.resolve(pkg));
+  } catch {
+    return `${pkg} is not installed`;
+  }
+  const lib = join(dirname(entry), "..", "lib");
+  const found = existsSync(lib) &&
+    readdirSync(lib).some((d) => d.startsWith("napi-v") && existsSync(join(lib, d, "tfjs_binding.node")));
+  return found
+    ? undefined
+    : `${pkg} has no native addon (install with: deno install --allow-scripts=npm:${pkg})`;
+}
+
+async function tryOne(choice: Concrete, threads?: number): Promise<{ tfBackend: string; extra: string[] }> {
+  if (choice === "node-gpu" || choice === "node") {
+    const pkg = NATIVE_PKG[choice];
+    const missing = nativeMissing(pkg);
+    if (missing) throw new Error(missing);
+    await import(pkg);
+    if (!(await tf.setBackend("tensorflow"))) throw new Error(`${pkg} loaded but the backend did not start`);
+    return { tfBackend: "tensorflow", extra: [] };
+  }
+  if (choice === "wasm") {
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    if (threads !== undefined) wasm.setThreadsCount(threads);
+    if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
+    return { tfBackend: "wasm", extra: installWasmTrainingKernels() };
+  }
+  await import("@tensorflow/tfjs-backend-cpu");
+  if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
+  return { tfBackend: "cpu", extra: [] };
+}
+
+function threadsOf(tfBackend: string): number {
+  if (tfBackend === "wasm") {
+    const b = tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } };
+    return b.wasm?._getThreadsCount?.() ?? 1;
+  }
+  return 1;
+}
+
+let current: BackendInfo | undefined;
+
+/**
+ * Set up TensorFlow.js with the best backend available (or the one `FACENET_BACKEND` names) and
+ * say what was chosen. Idempotent: later calls return the first result.
+ */
+export async function setupBackend(
+  opts: { choice?: BackendChoice; quiet?: boolean; threads?: number } = {},
+): Promise<BackendInfo> {
+  if (current) return current;
+  const choice = opts.choice ?? readChoice();
+  const candidates = choice === "auto" ? ORDER : [choice];
+  const skipped: BackendInfo["skipped"] = [];
+  for (const c of candidates) {
+    try {
+      const { tfBackend, extra } = await tryOne(c, opts.threads);
+      const threads = threadsOf(tfBackend);
+      const why = skipped.map((s) => `${s.choice}: ${s.reason}`).join("; ");
+      const summary = `TensorFlow.js backend: ${c} (${threads} thread${threads === 1 ? "" : "s"})` +
+        (extra.length ? `, + ${extra.length} project kernels` : "") + (why ? ` — skipped ${why}` : "");
+      current = { choice: c, tfBackend, threads, skipped, extraKernels: extra, summary };
+      if (!opts.quiet) console.log(summary);
+      return current;
+    } catch (e) {
+      skipped.push({ choice: c, reason: e instanceof Error ? e.message.split("\n")[0] : String(e) });
+    }
+  }
+  throw new Error(
+    `no TensorFlow.js backend could start: ${skipped.map((s) => `${s.choice}: ${s.reason}`).join("; ")}`,
+  );
+}
+
+export { wasmThreadsAvailable };
