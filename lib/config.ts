@@ -39,9 +39,11 @@ export function modelsRoot(): string {
   return isAbsolute(v) ? v : resolve(Deno.cwd(), v);
 }
 
-/** Where notebooks write figures and tables. */
+/** Where notebooks write figures and tables: `$FACENET_FIGURES` or `figures/`. */
 export function figuresRoot(): string {
-  return join(REPO_ROOT, "figures");
+  const v = env("FACENET_FIGURES");
+  if (v === undefined) return join(REPO_ROOT, "figures");
+  return isAbsolute(v) ? v : resolve(Deno.cwd(), v);
 }
 
 export const PROFILES = ["smoke", "quick", "full"] as const;

@@ -1,0 +1,104 @@
+/**
+ * `deno task reproduce`: run every notebook in order, headless, through Jupyter with the Deno kernel.
+ *
+ *   FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR]
+ *
+ * quick/full execute the notebooks in place (so the committed notebooks carry real outputs) and write
+ * `figures/`; smoke writes executed notebooks and figures under `build/smoke/` so a CI-sized run never
+ * overwrites committed results. Stops at the first failing cell, naming notebook and cell.
+ */
+import { parseArgs } from "node:util";
+import { basename, join } from "node:path";
+import { profile, REPO_ROOT } from "../lib/config.ts";
+import { checkExpectedFigures, findCellBySource, listNotebooks, parseCellError } from "../lib/reproduce.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { only: { type: "string" }, out: { type: "string" }, timeout: { type: "string", default: "-1" } },
+});
+
+const prof = profile();
+const smoke = prof === "smoke";
+const outDir = values.out ?? (smoke ? join(REPO_ROOT, "build", "smoke", "notebooks") : undefined);
+const figures = Deno.env.get("FACENET_FIGURES") ??
+  (smoke ? join(REPO_ROOT, "build", "smoke", "figures") : undefined);
+
+async function sh(cmd: string, args: string[], env?: Record<string, string>) {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function ensureKernel(): Promise<void> {
+  const v = await sh("jupyter", ["nbconvert", "--version"]).catch(() => undefined);
+  if (!v || v.code !== 0) {
+    throw new Error(
+      "Jupyter's nbconvert is not installed. Debian/Ubuntu: apt-get install -y jupyter-nbconvert python3-nbclient " +
+        "python3-ipykernel; elsewhere: pip install nbconvert nbclient ipykernel",
+    );
+  }
+  const home = Deno.env.get("JUPYTER_DATA_DIR") ?? join(Deno.env.get("HOME") ?? "", ".local/share/jupyter");
+  try {
+    Deno.statSync(join(home, "kernels", "deno", "kernel.json"));
+  } catch {
+    console.log("Registering the Deno Jupyter kernel (deno jupyter --install)…");
+    const r = await sh(Deno.execPath(), ["jupyter", "--install"]);
+    if (r.code !== 0) throw new Error(`deno jupyter --install failed:\n${r.stderr}`);
+  }
+}
+
+await ensureKernel();
+let notebooks = listNotebooks(join(REPO_ROOT, "notebooks"));
+if (values.only) {
+  const want = values.only.split(",").map((s) => s.trim());
+  notebooks = notebooks.filter((nb) => want.some((w) => basename(nb).startsWith(w)));
+}
+if (notebooks.length === 0) throw new Error("no notebooks matched");
+
+console.log(
+  `Reproducing ${notebooks.length} notebooks, profile ${prof}` +
+    (outDir ? `, executed copies in ${outDir}` : ""),
+);
+const env: Record<string, string> = { FACENET_PROFILE: prof };
+if (figures) env.FACENET_FIGURES = figures;
+const timings: { notebook: string; seconds: number }[] = [];
+for (const nb of notebooks) {
+  const name = basename(nb, ".ipynb");
+  const t0 = performance.now();
+  console.log(`▶ ${name} …`);
+  const args = [
+    "nbconvert",
+    "--to",
+    "notebook",
+    "--execute",
+    `--ExecutePreprocessor.timeout=${values.timeout}`,
+    "--ExecutePreprocessor.kernel_name=deno",
+    ...(outDir ? ["--output-dir", outDir] : ["--inplace"]),
+    nb,
+  ];
+  const r = await sh("jupyter", args, env);
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.code !== 0) {
+    const err = parseCellError(r.stderr);
+    const idx = err ? findCellBySource(nb, err.source) : undefined;
+    console.error(
+      `✗ ${name} failed after ${seconds.toFixed(0)} s` +
+        (idx !== undefined ? ` in code cell #${idx + 1}` : ""),
+    );
+    if (err) console.error(`--- cell source ---\n${err.source}\n--- error ---\n${err.error}`);
+    else console.error(r.stderr.slice(-4000));
+    Deno.exit(1);
+  }
+  const missing = checkExpectedFigures(join(REPO_ROOT, "notebooks", "expected_figures.json"), name, figures);
+  if (missing.length) {
+    console.error(`✗ ${name} ran but did not write: ${missing.join(", ")}`);
+    Deno.exit(1);
+  }
+  timings.push({ notebook: name, seconds });
+  console.log(`✓ ${name} (${seconds.toFixed(1)} s)`);
+}
+const total = timings.reduce((s, t) => s + t.seconds, 0);
+console.log(
+  `\nAll ${timings.length} notebooks ran (profile ${prof}), ${(total / 60).toFixed(1)} min in all:`,
+);
+for (const t of timings) console.log(`  ${t.notebook.padEnd(24)} ${t.seconds.toFixed(1).padStart(8)} s`);
