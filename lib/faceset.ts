@@ -41,3 +41,25 @@ export function selectFaces(set: FaceSet, indices: ArrayLike<number>): FaceSet {
   }
   return { pixels, n: indices.length, height: set.height, width: set.width, labels, classNames, paths };
 }
+
+/** Names of the `k` classes with the most images (ties broken by name), biggest first. */
+export function largestClasses(set: Pick<FaceSet, "labels" | "classNames">, k: number): string[] {
+  const counts = new Array<number>(set.classNames.length).fill(0);
+  for (const l of set.labels) counts[l]++;
+  return counts.map((count, c) => ({ count, name: set.classNames[c] }))
+    .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, k).map((c) => c.name);
+}
+
+/** The images of the named classes, in set order. An unknown name is an error naming it. */
+export function selectClasses(set: FaceSet, names: string[]): FaceSet {
+  const wanted = new Set<number>();
+  for (const name of names) {
+    const c = set.classNames.indexOf(name);
+    if (c < 0) throw new Error(`no class named ${JSON.stringify(name)} in this face set`);
+    wanted.add(c);
+  }
+  const idx: number[] = [];
+  for (let i = 0; i < set.n; i++) if (wanted.has(set.labels[i])) idx.push(i);
+  return selectFaces(set, idx);
+}

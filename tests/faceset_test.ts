@@ -1,5 +1,5 @@
 import { deepEqual, equal, throws } from "./assert.ts";
-import { type FaceSet, selectFaces } from "../lib/faceset.ts";
+import { type FaceSet, largestClasses, selectClasses, selectFaces } from "../lib/faceset.ts";
 
 function tiny(): FaceSet {
   // 4 images of 1×2 pixels; pixel values encode the image index so copies are traceable.
@@ -25,4 +25,17 @@ Deno.test("selectFaces copies the chosen images and re-indexes labels in first-s
 
 Deno.test("selectFaces rejects an index outside the set, naming it", () => {
   throws(() => selectFaces(tiny(), [4]), /image index 4/);
+});
+
+Deno.test("largestClasses ranks by image count, ties by name", () => {
+  // Counts: A 1, B 1, C 2.
+  deepEqual(largestClasses(tiny(), 2), ["C", "A"]);
+  deepEqual(largestClasses(tiny(), 5), ["C", "A", "B"]);
+});
+
+Deno.test("selectClasses keeps exactly the named classes' images and rejects unknown names", () => {
+  const s = selectClasses(tiny(), ["C", "B"]);
+  deepEqual(s.paths, ["a", "c", "d"]);
+  deepEqual(s.classNames, ["C", "B"]);
+  throws(() => selectClasses(tiny(), ["Z"]), /no class named "Z"/);
 });
