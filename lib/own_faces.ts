@@ -1,0 +1,115 @@
+/**
+ * The bookkeeping of the "our images" notebook: which unseen photos train the classifier and which
+ * are held out, example same/different pairs to show, and which detection in a group photo belongs to
+ * which person.
+ */
+import { type Box, type Face, type GroupPhoto, memberAt } from "./faces.ts";
+import { Rng } from "./rng.ts";
+
+/** Rows `indices` of an n × dim block, in that order. */
+export function gatherRows(x: Float32Array, dim: number, indices: ArrayLike<number>): Float32Array {
+  if (!Number.isInteger(dim) || dim < 1 || x.length % dim !== 0) {
+    throw new RangeError(`${x.length} values do not form rows of ${dim}`);
+  }
+  const n = x.length / dim;
+  const out = new Float32Array(indices.length * dim);
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r];
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`row ${i} outside 0…${n - 1}`);
+    out.set(x.subarray(i * dim, (i + 1) * dim), r * dim);
+  }
+  return out;
+}
+
+/**
+ * Per identity, hold out the last `heldOut` images (in their order) and train on the rest; an identity
+ * keeps at least one training image, so with fewer than `heldOut` + 1 images it holds out fewer.
+ */
+export function holdOutSplit(
+  labels: ArrayLike<number>,
+  heldOut: number,
+): { train: number[]; test: number[] } {
+  if (!Number.isInteger(heldOut) || heldOut < 0) {
+    throw new RangeError(`heldOut must be a non-negative integer, got ${heldOut}`);
+  }
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const m = members.get(labels[i]);
+    if (m) m.push(i);
+    else members.set(labels[i], [i]);
+  }
+  const train: number[] = [], test: number[] = [];
+  for (const m of members.values()) {
+    const h = Math.min(heldOut, m.length - 1);
+    train.push(...m.slice(0, m.length - h));
+    test.push(...m.slice(m.length - h));
+  }
+  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+
+export interface ExamplePair {
+  i: number;
+  j: number;
+  same: boolean;
+}
+
+/**
+ * Example pairs to tabulate: up to `perKind` same-identity pairs (one per identity in turn: its first
+ * and a random other image) and `perKind` different-identity pairs (consecutive identities, random
+ * images), seeded.
+ */
+export function examplePairs(labels: ArrayLike<number>, perKind: number, seed = 0): ExamplePair[] {
+  const rng = new Rng(seed);
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const m = members.get(labels[i]);
+    if (m) m.push(i);
+    else members.set(labels[i], [i]);
+  }
+  const ids = [...members.keys()].sort((a, b) => a - b);
+  const out: ExamplePair[] = [];
+  const multi = ids.filter((c) => members.get(c)!.length >= 2);
+  for (let k = 0; k < perKind && multi.length > 0; k++) {
+    const m = members.get(multi[k % multi.length])!;
+    out.push({ i: m[0], j: m[1 + rng.int(m.length - 1)], same: true });
+  }
+  for (let k = 0; k < perKind && ids.length > 1; k++) {
+    const p = members.get(ids[k % ids.length])!, q = members.get(ids[(k + 1) % ids.length])!;
+    out.push({ i: p[rng.int(p.length)], j: q[rng.int(q.length)], same: false });
+  }
+  return out;
+}
+
+/** One group-photo member and the detected face taken for them. */
+export interface AssignedFace {
+  name: string;
+  face: Face;
+}
+
+const area = (b: Box) => b.width * b.height;
+
+/**
+ * Match detections to the people of a composed group photo: a face belongs to the member whose tile
+ * holds its centre; a member with several faces (a photo that shows two) keeps the largest. Faces
+ * between tiles are returned as `stray`; members without a face as `missed`.
+ */
+export function assignGroupFaces(
+  group: GroupPhoto,
+  faces: Face[],
+): { assigned: AssignedFace[]; stray: Face[]; missed: string[] } {
+  const best = new Map<string, Face>();
+  const stray: Face[] = [];
+  for (const f of faces) {
+    const name = memberAt(group, f.box);
+    if (name === undefined) stray.push(f);
+    else if (!best.has(name) || area(f.box) > area(best.get(name)!.box)) best.set(name, f);
+  }
+  const assigned: AssignedFace[] = [];
+  const missed: string[] = [];
+  for (const m of group.members) {
+    const f = best.get(m.name);
+    if (f) assigned.push({ name: m.name, face: f });
+    else missed.push(m.name);
+  }
+  return { assigned, stray, missed };
+}

@@ -1,0 +1,54 @@
+import { deepEqual, equal, ok, throws } from "./assert.ts";
+import type { Face, GroupPhoto } from "../lib/faces.ts";
+import { assignGroupFaces, examplePairs, gatherRows, holdOutSplit } from "../lib/own_faces.ts";
+
+Deno.test("gatherRows copies the chosen rows in order", () => {
+  const x = Float32Array.from({ length: 12 }, (_, i) => i); // 4 rows of 3
+  deepEqual(Array.from(gatherRows(x, 3, [2, 0, 2])), [6, 7, 8, 0, 1, 2, 6, 7, 8]);
+  throws(() => gatherRows(x, 3, [4]), /outside 0…3/);
+  throws(() => gatherRows(x, 5, [0]), /rows of 5/);
+});
+
+Deno.test("holdOutSplit holds out the last images of each identity and keeps one to train on", () => {
+  const labels = [0, 1, 0, 0, 2, 1, 0, 2, 3];
+  const { train, test } = holdOutSplit(labels, 2);
+  // Identity 0: rows 0 2 3 6 → test 3 6; identity 1: rows 1 5 → test 5; 2: rows 4 7 → test 7; 3: row 8 only.
+  deepEqual(test, [3, 5, 6, 7]);
+  deepEqual(train, [0, 1, 2, 4, 8]);
+  // Together they are every row exactly once.
+  deepEqual([...train, ...test].sort((a, b) => a - b), labels.map((_, i) => i));
+  deepEqual(holdOutSplit(labels, 0), { train: labels.map((_, i) => i), test: [] });
+  throws(() => holdOutSplit(labels, -1), /non-negative/);
+});
+
+Deno.test("examplePairs gives same pairs within and different pairs across identities", () => {
+  const labels = [5, 5, 5, 7, 7, 9, 9, 9, 9, 11];
+  const pairs = examplePairs(labels, 4, 3);
+  const s = pairs.filter((p) => p.same), d = pairs.filter((p) => !p.same);
+  equal(s.length, 4);
+  equal(d.length, 4);
+  for (const p of s) ok(p.i !== p.j && labels[p.i] === labels[p.j], JSON.stringify(p));
+  for (const p of d) ok(labels[p.i] !== labels[p.j], JSON.stringify(p));
+  // Same pairs cycle over the identities with ≥ 2 images, starting from each one's first image.
+  deepEqual(s.map((p) => labels[p.i]), [5, 7, 9, 5]);
+  deepEqual(s.map((p) => p.i), [0, 3, 5, 0]);
+  // Seeded: the same seed gives the same pairs.
+  deepEqual(examplePairs(labels, 4, 3), pairs);
+});
+
+Deno.test("assignGroupFaces keeps the largest face per tile and reports strays and misses", () => {
+  const group: GroupPhoto = {
+    image: { data: new Uint8Array(3 * 400 * 100), width: 400, height: 100 },
+    members: [
+      { name: "Ann", tile: { x: 0, y: 0, width: 100, height: 100 } },
+      { name: "Bob", tile: { x: 150, y: 0, width: 100, height: 100 } },
+      { name: "Cid", tile: { x: 300, y: 0, width: 100, height: 100 } },
+    ],
+  };
+  const face = (x: number, w: number): Face => ({ box: { x, y: 10, width: w, height: w }, score: 0.9 });
+  const small = face(10, 20), big = face(30, 50), bob = face(160, 40), between = face(115, 20);
+  const r = assignGroupFaces(group, [small, bob, big, between]);
+  deepEqual(r.assigned, [{ name: "Ann", face: big }, { name: "Bob", face: bob }]);
+  deepEqual(r.stray, [between]);
+  deepEqual(r.missed, ["Cid"]);
+});
