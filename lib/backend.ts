@@ -10,7 +10,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { installWasmTrainingKernels, wasmThreadsAvailable } from "./wasm_kernels.ts";
+import {
+  installWasmTrainingKernels,
+  startWasmBackend,
+  wasmThreadCount,
+  wasmThreadsAvailable,
+} from "./wasm_kernels.ts";
 
 export const BACKEND_CHOICES = ["auto", "node-gpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = typeof BACKEND_CHOICES[number];
@@ -78,9 +83,11 @@ async function tryOne(choice: Concrete, threads?: number): Promise<{ tfBackend: 
     return { tfBackend: "tensorflow", extra: [] };
   }
   if (choice === "wasm") {
-    const wasm = await import("@tensorflow/tfjs-backend-wasm");
-    if (threads !== undefined) wasm.setThreadsCount(threads);
-    if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
+    // Threaded SIMD build when it runs here (see lib/wasm/threads.ts), `threads` or
+    // $FACENET_WASM_THREADS or all cores; the plain SIMD build for 1.
+    if (!(await startWasmBackend(wasmThreadCount(threads)))) {
+      throw new Error("the wasm backend did not initialise");
+    }
     return { tfBackend: "wasm", extra: installWasmTrainingKernels() };
   }
   await import("@tensorflow/tfjs-backend-cpu");
@@ -90,8 +97,8 @@ async function tryOne(choice: Concrete, threads?: number): Promise<{ tfBackend: 
 
 function threadsOf(tfBackend: string): number {
   if (tfBackend === "wasm") {
-    const b = tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } };
-    return b.wasm?._getThreadsCount?.() ?? 1;
+    const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+    return b.wasm?.tfjs?.getThreadsCount?.() ?? 1;
   }
   return 1;
 }

@@ -1,12 +1,42 @@
 /**
- * Kernels the wasm backend lacks or runs slowly for training. (Being filled in by the CPU-training
- * work: until then this registers nothing and wasm can only run inference.)
+ * Kernels the wasm backend lacks or runs slowly for training, registered on top of it.
+ *
+ * - `Conv2DBackpropFilter` (missing) and `Conv2DBackpropInput` (slow) as forward convolutions,
+ *   which XNNPACK runs fast (lib/wasm/conv_grads.ts).
+ * - `BatchMatMul` with a transposed operand, rerouted through an explicit transpose to the fast
+ *   untransposed product (lib/wasm/matmul.ts).
+ * - `Transpose` in JavaScript, faster than the build's generic loop (lib/wasm/transpose.ts).
+ * - `Tile`, `Sum`/`Mean` over leading axes, `MaxPoolGrad` and `SplitV` (Concat's gradient) in
+ *   JavaScript (lib/wasm/layout_kernels.ts).
  */
-export function installWasmTrainingKernels(): string[] {
-  return [];
-}
+import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "./wasm/conv_grads.ts";
+import { replaceKernel } from "./wasm/kernel_util.ts";
+import { batchMatMulKernel } from "./wasm/matmul.ts";
+import { maxPoolGradKernel, meanKernel, splitVKernel, sumKernel, tileKernel } from "./wasm/layout_kernels.ts";
+import { transposeKernel } from "./wasm/transpose.ts";
+import type * as tf from "@tensorflow/tfjs-core";
 
-/** Whether the multi-threaded wasm build can run here. */
-export function wasmThreadsAvailable(): boolean {
-  return false;
+export { startWasmBackend, wasmThreadCount, wasmThreadsAvailable } from "./wasm/threads.ts";
+
+const KERNELS: [string, tf.KernelFunc][] = [
+  ["Conv2DBackpropFilter", conv2DBackpropFilterKernel as tf.KernelFunc],
+  ["Conv2DBackpropInput", conv2DBackpropInputKernel as tf.KernelFunc],
+  ["BatchMatMul", batchMatMulKernel as tf.KernelFunc],
+  ["Transpose", transposeKernel as tf.KernelFunc],
+  ["Tile", tileKernel as tf.KernelFunc],
+  ["Sum", sumKernel as tf.KernelFunc],
+  ["Mean", meanKernel as tf.KernelFunc],
+  ["MaxPoolGrad", maxPoolGradKernel as tf.KernelFunc],
+  ["SplitV", splitVKernel as tf.KernelFunc],
+];
+
+let installed: string[] | undefined;
+
+/** Register this project's wasm kernels (idempotent); returns their names. */
+export function installWasmTrainingKernels(): string[] {
+  if (!installed) {
+    for (const [name, fn] of KERNELS) replaceKernel(name, fn);
+    installed = KERNELS.map(([name]) => name);
+  }
+  return [...installed];
 }

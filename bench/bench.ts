@@ -1,0 +1,314 @@
+/**
+ * Training and embedding throughput of the two FaceNet networks on this machine's TensorFlow.js
+ * backends, optionally side by side with the PyTorch peer (../shared/bench/peer_torch.py).
+ *
+ *   deno task bench                                   table: every available backend, both models
+ *   deno task bench -- --model zf --batch 32 --steps 5 --json    one JSON line (this process's backend)
+ *   deno task bench -- --peer                         table plus PyTorch and the ratios
+ * Options: --model zf|inception, --batch N, --steps N, --backend wasm|cpu|node|node-gpu,
+ * --threads N (wasm), --peer, --cpu (include the pure-JS backend in the table; slow), --profile.
+ *
+ * train_img_s: one SGD step of a triplet-style loss (forward, backward, update) per batch, timed
+ * over --steps steps after one warm-up step; embed_img_s: inference, likewise.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { parseArgs } from "node:util";
+import { type BackendChoice, setupBackend } from "../lib/backend.ts";
+import { buildInception } from "../lib/models/inception.ts";
+import { buildZeilerFergus } from "../lib/models/zeiler_fergus.ts";
+import { embed, halvesDistanceLoss, trainableVariables, trainStep } from "../lib/train_step.ts";
+
+const MODELS = { zf: buildZeilerFergus, inception: buildInception } as const;
+type ModelName = keyof typeof MODELS;
+const PEER = new URL("../../shared/bench/peer_torch.py", import.meta.url).pathname;
+
+export interface BenchResult {
+  backend: string;
+  threads: number;
+  model: ModelName;
+  params: number;
+  batch: number;
+  steps: number;
+  train_img_s: number;
+  embed_img_s: number;
+  /** Live tensors after the warm-up step and after the last timed step (equal: no leak). */
+  tensors_after_warmup: number;
+  tensors_after_steps: number;
+}
+
+interface PeerResult {
+  peer: string;
+  model: string;
+  train_img_s: number;
+  embed_img_s: number;
+  params: number;
+}
+
+function countParams(model: tfl.LayersModel): number {
+  return model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+/** Top kernels of one training step by time, from tf.profile. */
+async function profileStep(step: () => void): Promise<string> {
+  const info = await tf.profile(step);
+  const by = new Map<string, number>();
+  let total = 0;
+  for (const k of info.kernels) {
+    const ms = Number(k.kernelTimeMs);
+    total += ms;
+    by.set(k.name, (by.get(k.name) ?? 0) + ms);
+  }
+  const rows = [...by].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  return [`kernel time ${total.toFixed(0)} ms in ${info.kernels.length} kernels:`]
+    .concat(
+      rows.map(([n, ms]) =>
+        `  ${n.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms ${(100 * ms / total).toFixed(1).padStart(5)}%`
+      ),
+    )
+    .join("\n");
+}
+
+/** Measure one model on the backend this process has set up. */
+export async function benchModel(
+  name: ModelName,
+  batch: number,
+  steps: number,
+  opts: { profile?: boolean } = {},
+): Promise<BenchResult & { profile?: string }> {
+  const model = MODELS[name]();
+  const optimizer = tf.train.sgd(0.05);
+  const vars = trainableVariables(model);
+  const x = tf.randomNormal([batch, 96, 96, 1], 0, 1, "float32", 1);
+  const step = async () => {
+    const loss = trainStep(model, optimizer, halvesDistanceLoss, x, {}, vars);
+    await loss.data(); // wait for the backend to finish
+    loss.dispose();
+  };
+  await step();
+  const tensorsAfterWarmup = tf.memory().numTensors;
+  let t = performance.now();
+  for (let i = 0; i < steps; i++) await step();
+  const train = (batch * steps) / ((performance.now() - t) / 1000);
+  const tensorsAfterSteps = tf.memory().numTensors;
+  const profile = opts.profile ? await profileStep(() => void step()) : undefined;
+
+  const inferOnce = async () => {
+    const e = embed(model, x);
+    await e.data();
+    e.dispose();
+  };
+  await inferOnce();
+  t = performance.now();
+  for (let i = 0; i < steps; i++) await inferOnce();
+  const embedRate = (batch * steps) / ((performance.now() - t) / 1000);
+  const info = await setupBackend({ quiet: true });
+  const params = countParams(model);
+  x.dispose();
+  optimizer.dispose();
+  model.dispose();
+  return {
+    backend: info.choice,
+    threads: info.threads,
+    model: name,
+    params,
+    batch,
+    steps,
+    train_img_s: round(train),
+    embed_img_s: round(embedRate),
+    tensors_after_warmup: tensorsAfterWarmup,
+    tensors_after_steps: tensorsAfterSteps,
+    ...(profile ? { profile } : {}),
+  };
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+async function runJson(args: string[]): Promise<Record<string, unknown> | string> {
+  const out = await new Deno.Command(args[0], { args: args.slice(1), stdout: "piped", stderr: "piped" })
+    .output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").filter((l) => l.startsWith("{")).pop();
+  if (!out.success || !text) {
+    // deno prints "error: Uncaught (in promise) Error: <message>" before the stack.
+    const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+    const lines = new TextDecoder().decode(out.stderr).replace(ansi, "").split("\n");
+    const err = lines.find((l) => /error/i.test(l)) ?? lines.filter((l) => l.trim()).pop() ?? "";
+    return `failed (exit ${out.code}): ${err.trim()}`;
+  }
+  return JSON.parse(text);
+}
+
+function peerCommand(model: ModelName, batch: number, steps: number, threads: number): string[] {
+  return [
+    "/usr/bin/python3",
+    PEER,
+    "--model",
+    model,
+    "--batch",
+    String(batch),
+    "--threads",
+    String(threads),
+    "--steps",
+    String(steps),
+  ];
+}
+
+async function main() {
+  const { values } = parseArgs({
+    // `deno task bench -- --model zf` passes the `--` through
+    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
+    options: {
+      model: { type: "string" },
+      batch: { type: "string", default: "32" },
+      steps: { type: "string", default: "5" },
+      backend: { type: "string" },
+      threads: { type: "string" },
+      json: { type: "boolean", default: false },
+      peer: { type: "boolean", default: false },
+      cpu: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
+    },
+  });
+  const batch = Number(values.batch);
+  const steps = Number(values.steps);
+  if (!Number.isInteger(batch) || batch < 2) {
+    throw new Error(`--batch must be an integer ≥ 2, got ${values.batch}`);
+  }
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new Error(`--steps must be a positive integer, got ${values.steps}`);
+  }
+  if (values.model !== undefined && !(values.model in MODELS)) {
+    throw new Error(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`);
+  }
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+
+  if (values.json) {
+    // One measurement in this process.
+    const model = (values.model ?? "zf") as ModelName;
+    await setupBackend({ choice: values.backend as BackendChoice | undefined, threads, quiet: true });
+    const r = await benchModel(model, batch, steps, { profile: values.profile });
+    const { profile, ...row } = r;
+    if (profile) console.error(profile);
+    let line: Record<string, unknown> = row;
+    if (values.peer) {
+      const p = await runJson(peerCommand(model, batch, steps, r.threads > 1 ? r.threads : 2));
+      line = typeof p === "string" ? { ...row, peer_error: p } : {
+        ...row,
+        peer: p.peer,
+        peer_train_img_s: p.train_img_s,
+        peer_embed_img_s: p.embed_img_s,
+        train_ratio: round(r.train_img_s / Number(p.train_img_s)),
+        embed_ratio: round(r.embed_img_s / Number(p.embed_img_s)),
+      };
+    }
+    console.log(JSON.stringify(line));
+    return;
+  }
+
+  // Table: each configuration in a fresh process (a process holds one backend).
+  const models = values.model ? [values.model as ModelName] : (Object.keys(MODELS) as ModelName[]);
+  const cores = navigator.hardwareConcurrency || 1;
+  const configs: { backend: string; threads?: number; steps: number }[] = [];
+  if (values.backend) configs.push({ backend: values.backend, threads, steps });
+  else {
+    configs.push({ backend: "node", steps }, { backend: "wasm", threads: 1, steps });
+    if (cores > 1) configs.push({ backend: "wasm", threads: cores, steps });
+    if (values.cpu) configs.push({ backend: "cpu", steps: 1 });
+  }
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  if (!values.cpu && !values.backend) {
+    notes.push("cpu (pure JS) skipped: ~100× slower than wasm; add --cpu to run it with 1 step");
+  }
+  const self = new URL(import.meta.url).pathname;
+  for (const m of models) {
+    let peer: PeerResult | undefined;
+    if (values.peer) {
+      const p = await runJson(peerCommand(m, batch, steps, cores));
+      if (typeof p === "string") notes.push(`PyTorch peer (${m}): ${p}`);
+      else {
+        peer = p as unknown as PeerResult;
+        rows.push([
+          m,
+          `${peer.peer}`,
+          String(cores),
+          String(peer.params),
+          fmt(peer.train_img_s),
+          fmt(peer.embed_img_s),
+          "1.00",
+          "1.00",
+        ]);
+      }
+    }
+    for (const c of configs) {
+      const args = [
+        "run",
+        "-A",
+        self,
+        "--json",
+        "--model",
+        m,
+        "--batch",
+        String(batch),
+        "--steps",
+        String(c.steps),
+        "--backend",
+        c.backend,
+      ];
+      if (c.threads !== undefined) args.push("--threads", String(c.threads));
+      const r = await runJson([Deno.execPath(), ...args]);
+      if (typeof r === "string") {
+        notes.push(`${c.backend}${c.threads ? ` ×${c.threads}` : ""} (${m}): ${r}`);
+        continue;
+      }
+      const res = r as unknown as BenchResult;
+      if (c.threads !== undefined && res.threads !== c.threads) {
+        notes.push(`wasm asked for ${c.threads} threads, got ${res.threads}`);
+      }
+      const ratio = (v: number, p?: number) => (p ? (v / p).toFixed(2) : "");
+      rows.push([
+        m,
+        `tfjs ${res.backend}`,
+        String(res.threads),
+        String(res.params),
+        fmt(res.train_img_s),
+        fmt(res.embed_img_s),
+        ratio(res.train_img_s, peer?.train_img_s),
+        ratio(res.embed_img_s, peer?.embed_img_s),
+      ]);
+      if (res.tensors_after_steps !== res.tensors_after_warmup) {
+        notes.push(
+          `${m} on ${res.backend}: live tensors grew ${res.tensors_after_warmup} → ${res.tensors_after_steps}`,
+        );
+      }
+    }
+  }
+  printTable([
+    "model",
+    "engine",
+    "threads",
+    "params",
+    "train img/s",
+    "embed img/s",
+    "train ×peer",
+    "embed ×peer",
+  ], rows);
+  console.log(`batch ${batch}, ${steps} timed steps after 1 warm-up step; ${cores} logical cores`);
+  for (const n of notes) console.log(`note: ${n}`);
+}
+
+function fmt(v: number): string {
+  return v.toFixed(v < 10 ? 2 : 1);
+}
+
+function printTable(head: string[], rows: string[][]) {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+  console.log(line(head));
+  console.log(w.map((n) => "-".repeat(n)).join("  "));
+  for (const r of rows) console.log(line(r));
+}
+
+if (import.meta.main) await main();

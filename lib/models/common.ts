@@ -1,0 +1,94 @@
+/**
+ * Building blocks shared by the two FaceNet networks: Keras-default initialisation made
+ * reproducible (every layer's Glorot seed comes from one model seed), ReLU convolutions with
+ * 'same' padding, and the options both builders accept.
+ */
+import * as tfl from "@tensorflow/tfjs-layers";
+import { Rng } from "../rng.ts";
+
+export interface ModelOptions {
+  /** Side of the square input image; the slides use 96. */
+  inputSize?: number;
+  /** Input channels; 1 (grayscale) as in the slides. */
+  channels?: number;
+  /** Embedding dimension; 128 as in the paper. */
+  embeddingDim?: number;
+  /** Multiplies every layer's channel/unit count (rounded, at least 1). 1 gives the exact networks;
+   * tests use small values to train tiny versions of the same topology in seconds. */
+  width?: number;
+  /** Seed of the Glorot-uniform kernel initialisers (biases start at zero, as in Keras). */
+  seed?: number;
+}
+
+export type SymbolicTensor = tfl.SymbolicTensor;
+
+/** Resolved options plus the per-layer seed source. */
+export class Builder {
+  readonly inputSize: number;
+  readonly channels: number;
+  readonly embeddingDim: number;
+  readonly width: number;
+  private readonly rng: Rng;
+
+  constructor(opts: ModelOptions) {
+    this.inputSize = opts.inputSize ?? 96;
+    this.channels = opts.channels ?? 1;
+    this.embeddingDim = opts.embeddingDim ?? 128;
+    this.width = opts.width ?? 1;
+    this.rng = new Rng(opts.seed ?? 0);
+    for (const [k, v] of Object.entries({ inputSize: this.inputSize, channels: this.channels })) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new RangeError(`model option ${k} must be a positive integer, got ${v}`);
+      }
+    }
+    if (!(this.width > 0)) throw new RangeError(`model option width must be > 0, got ${this.width}`);
+  }
+
+  /** Channel count scaled by `width`. */
+  n(filters: number): number {
+    return Math.max(1, Math.round(filters * this.width));
+  }
+
+  input(): SymbolicTensor {
+    return tfl.input({ shape: [this.inputSize, this.inputSize, this.channels], name: "input" });
+  }
+
+  private init() {
+    return tfl.initializers.glorotUniform({ seed: this.rng.uint32() });
+  }
+
+  /** Convolution + ReLU, 'same' padding; `filters` is scaled by `width`. */
+  conv(x: SymbolicTensor, name: string, filters: number, kernel: number, strides = 1): SymbolicTensor {
+    return tfl.layers.conv2d({
+      name,
+      filters: this.n(filters),
+      kernelSize: kernel,
+      strides,
+      padding: "same",
+      activation: "relu",
+      kernelInitializer: this.init(),
+    }).apply(x) as SymbolicTensor;
+  }
+
+  maxPool(x: SymbolicTensor, name: string, size = 3, strides = 2): SymbolicTensor {
+    return tfl.layers.maxPooling2d({ name, poolSize: size, strides, padding: "same" }).apply(
+      x,
+    ) as SymbolicTensor;
+  }
+
+  /** Fully connected layer; `scaled` applies `width` to the unit count (the embedding layer keeps its size). */
+  dense(
+    x: SymbolicTensor,
+    name: string,
+    units: number,
+    activation: "relu" | "linear",
+    scaled = true,
+  ): SymbolicTensor {
+    return tfl.layers.dense({
+      name,
+      units: scaled ? this.n(units) : units,
+      activation,
+      kernelInitializer: this.init(),
+    }).apply(x) as SymbolicTensor;
+  }
+}

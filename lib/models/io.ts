@@ -1,0 +1,135 @@
+/**
+ * Saving and loading models in TensorFlow.js's own format (model.json + weights.bin) to a local
+ * folder, without a browser or tfjs-node: a small IOHandler over Deno's file APIs. Folders are
+ * replaced atomically (written as `<dir>.tmp`, then swapped in), so a crash mid-save leaves the
+ * previous copy intact.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { join } from "node:path";
+/** A tensor with a name, as tfjs's weight encoders take them. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+import "./layers.ts"; // registers the custom layers so saved models deserialise
+
+const MODEL_JSON = "model.json";
+const WEIGHTS_BIN = "weights.bin";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** An IOHandler whose save writes model.json + weights.bin into `dir` (which must exist). */
+export function folderSaveHandler(dir: string): tf.io.IOHandler {
+  return tf.io.withSaveHandler(async (a: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
+    const weightData = a.weightData === undefined
+      ? new ArrayBuffer(0)
+      : tf.io.CompositeArrayBuffer.join(a.weightData);
+    const modelJson: tf.io.ModelJSON = {
+      modelTopology: a.modelTopology as object,
+      format: a.format,
+      generatedBy: a.generatedBy,
+      convertedBy: a.convertedBy,
+      weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: a.weightSpecs ?? [] }],
+    };
+    if (a.trainingConfig) modelJson.trainingConfig = a.trainingConfig;
+    await Deno.writeFile(join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
+    await Deno.writeTextFile(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+  });
+}
+
+/** Read the artifacts of a model saved by {@link folderSaveHandler}. */
+export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const path = join(dir, MODEL_JSON);
+  let json: tf.io.ModelJSON;
+  try {
+    json = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new Error(`cannot read a TensorFlow.js model from ${path}: ${(e as Error).message}`);
+  }
+  return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    const buffers: ArrayBuffer[] = [];
+    for (const group of manifest) {
+      for (const p of group.paths) {
+        const bytes = await Deno.readFile(join(dir, p));
+        buffers.push(
+          bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        );
+      }
+      specs.push(...group.weights);
+    }
+    return [specs, tf.io.concatenateArrayBuffers(buffers)];
+  });
+}
+
+/**
+ * Replace folder `dir` by the fully written folder `tmp`: the old copy is moved aside to `<dir>.old`
+ * and removed only after the new one is in place. {@link recoverDir} undoes an interrupted swap.
+ */
+export async function commitDir(tmp: string, dir: string): Promise<void> {
+  const old = `${dir}.old`;
+  if (await exists(old)) await Deno.remove(old, { recursive: true });
+  if (await exists(dir)) await Deno.rename(dir, old);
+  await Deno.rename(tmp, dir);
+  if (await exists(old)) await Deno.remove(old, { recursive: true });
+}
+
+/** After a crash: drop a half-written `<dir>.tmp`, and bring back `<dir>.old` if `dir` itself is missing. */
+export async function recoverDir(dir: string): Promise<void> {
+  const tmp = `${dir}.tmp`;
+  const old = `${dir}.old`;
+  if (await exists(tmp)) await Deno.remove(tmp, { recursive: true });
+  if (!(await exists(dir)) && (await exists(old))) await Deno.rename(old, dir);
+  else if (await exists(old)) await Deno.remove(old, { recursive: true });
+}
+
+/** A fresh, empty `<dir>.tmp` to write into before {@link commitDir}. */
+export async function freshTmpDir(dir: string): Promise<string> {
+  const tmp = `${dir}.tmp`;
+  if (await exists(tmp)) await Deno.remove(tmp, { recursive: true });
+  await Deno.mkdir(tmp, { recursive: true });
+  return tmp;
+}
+
+/** Save a model to folder `dir` (model.json + weights.bin), atomically. */
+export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
+  const tmp = await freshTmpDir(dir);
+  await model.save(folderSaveHandler(tmp));
+  await commitDir(tmp, dir);
+}
+
+/** Load a model saved by {@link saveModel} (or any model.json + weights in one folder). */
+export async function loadModel(dir: string): Promise<tfl.LayersModel> {
+  await recoverDir(dir);
+  const artifacts = await readModelArtifacts(dir);
+  return await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+}
+
+/** Write named tensors (e.g. optimizer state) as `<name>.json` (specs) + `<name>.bin` in `dir`. */
+export async function writeTensors(dir: string, name: string, tensors: NamedTensor[]): Promise<void> {
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  await Deno.writeFile(join(dir, `${name}.bin`), new Uint8Array(tf.io.CompositeArrayBuffer.join(data)));
+  await Deno.writeTextFile(join(dir, `${name}.json`), JSON.stringify(specs));
+}
+
+/** Read tensors written by {@link writeTensors}, in their saved order. */
+export async function readTensors(dir: string, name: string): Promise<NamedTensor[]> {
+  const specs: tf.io.WeightsManifestEntry[] = JSON.parse(await Deno.readTextFile(join(dir, `${name}.json`)));
+  const bytes = await Deno.readFile(join(dir, `${name}.bin`));
+  const map = tf.io.decodeWeights(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    specs,
+  );
+  return specs.map((s) => ({ name: s.name, tensor: map[s.name] }));
+}

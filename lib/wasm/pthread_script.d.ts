@@ -1,0 +1,2 @@
+/** Types for tfjs-backend-wasm's pthread worker script module (shipped without declarations). */
+export const wasmWorkerContents: string;

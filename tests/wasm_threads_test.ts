@@ -1,0 +1,43 @@
+import { assert, assertAllClose, equal } from "./assert.ts";
+import { wasmThreadsAvailable } from "../lib/wasm_kernels.ts";
+
+const CHILD = new URL("./wasm_threads_child.ts", import.meta.url).pathname;
+
+interface ChildResult {
+  threads: number;
+  y: number[];
+  dx: number[];
+  dw: number[];
+}
+
+/** Run the child with a thread count; it must finish (and exit) within the timeout. */
+async function child(threads: number): Promise<ChildResult> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CHILD, String(threads)],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  });
+  const out = await cmd.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert(
+    out.success,
+    `child with ${threads} thread(s) failed (code ${out.code}, signal ${out.signal}): ${stderr}`,
+  );
+  const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+  return JSON.parse(line);
+}
+
+Deno.test({
+  name: "threaded wasm starts under Deno, uses 2 threads, agrees with 1 thread, and exits by itself",
+  ignore: !wasmThreadsAvailable(),
+  fn: async () => {
+    const [one, two] = await Promise.all([child(1), child(2)]);
+    equal(one.threads, 1);
+    equal(two.threads, 2);
+    assert(two.y.length === 4 * 13 * 13 * 64);
+    assertAllClose(two.y, one.y, 1e-5, "conv output");
+    assertAllClose(two.dx, one.dx, 1e-5, "input gradient");
+    assertAllClose(two.dw, one.dw, 1e-5, "filter gradient");
+  },
+});
