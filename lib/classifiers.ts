@@ -14,7 +14,7 @@
  */
 import pl from "nodejs-polars";
 import KNNModule from "ml-knn";
-import { rowCount, squaredDistance, squaredDistanceMatrix, type Vectors } from "./analysis.ts";
+import { rowCount, smallestK, squaredDistance, squaredDistanceMatrix, type Vectors } from "./analysis.ts";
 import { Rng } from "./rng.ts";
 import { type PrecomputedSvmModel, trainSvmPrecomputed } from "./svm.ts";
 
@@ -152,27 +152,7 @@ function vote(neighbourLabels: number[]): number {
 /** Indices (into `candidates`) of the k candidates with the smallest `dist(candidate)`, nearest first;
  * equal distances keep the candidates' order. */
 function nearestK(candidates: ArrayLike<number>, k: number, dist: (j: number) => number): number[] {
-  const idx: number[] = [], val: number[] = [];
-  for (let c = 0; c < candidates.length; c++) {
-    const v = dist(candidates[c]);
-    let p: number;
-    if (idx.length === k) {
-      if (v >= val[k - 1]) continue;
-      p = k - 1;
-    } else {
-      idx.push(c);
-      val.push(v);
-      p = idx.length - 1;
-    }
-    while (p > 0 && val[p - 1] > v) {
-      idx[p] = idx[p - 1];
-      val[p] = val[p - 1];
-      p--;
-    }
-    idx[p] = c;
-    val[p] = v;
-  }
-  return idx;
+  return smallestK(Float64Array.from(candidates, dist), k);
 }
 
 interface MlKnn {
@@ -391,6 +371,21 @@ export function defaultGrid(x: Vectors, dim: number): ClassifierSpec[] {
   for (const C of [0.1, 1, 10]) specs.push({ kind: "svm", kernel: "linear", C });
   for (const k of [1, 3, 5, 7, 9, 15]) specs.push({ kind: "knn", k });
   return specs;
+}
+
+/**
+ * A grid small enough for a CPU run at full size: SVM rbf C=1 and C=10 at the "scale" γ, C=10 at 4× that γ,
+ * SVM linear C=10, and KNN with k ∈ {1, 3, 5, 9, 15}.
+ */
+export function compactGrid(x: Vectors, dim: number): ClassifierSpec[] {
+  const g = scaleGamma(x, dim);
+  return [
+    { kind: "svm", kernel: "rbf", C: 1, gamma: g },
+    { kind: "svm", kernel: "rbf", C: 10, gamma: g },
+    { kind: "svm", kernel: "rbf", C: 10, gamma: 4 * g },
+    { kind: "svm", kernel: "linear", C: 10 },
+    ...[1, 3, 5, 9, 15].map((k): ClassifierSpec => ({ kind: "knn", k })),
+  ];
 }
 
 export interface GridSearch {

@@ -1,6 +1,7 @@
 import { assert, assertClose, deepEqual, equal, ok, rejects, throws } from "./assert.ts";
 import { squaredDistanceMatrix, syntheticIdentities } from "../lib/analysis.ts";
 import {
+  compactGrid,
   crossValidate,
   defaultGrid,
   fitClassifier,
@@ -234,4 +235,21 @@ Deno.test({
       assert(r.mean > 0.5, `${r.name} accuracy ${r.mean}`);
     }
   },
+});
+
+Deno.test("compactGrid: four SVM settings around the scale gamma, then KNN k = 1, 3, 5, 9, 15", () => {
+  // Two 2-d points (0,0) and (2,2): per-feature values {0, 2}, variance 1 over all 4 numbers → γ = 1 / (2 · 1).
+  const x = Float32Array.from([0, 0, 2, 2]);
+  const names = compactGrid(x, 2).map(specName);
+  deepEqual(names, [
+    "SVM rbf C=1 γ=0.5",
+    "SVM rbf C=10 γ=0.5",
+    "SVM rbf C=10 γ=2",
+    "SVM linear C=10",
+    "KNN k=1",
+    "KNN k=3",
+    "KNN k=5",
+    "KNN k=9",
+    "KNN k=15",
+  ]);
 });
