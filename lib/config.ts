@@ -2,7 +2,7 @@
  * Where things live and which run profile is active. Every path the project reads or writes is
  * derived here, so a user can redirect data with one environment variable.
  */
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Repository root (the folder holding deno.json). */
@@ -56,4 +56,14 @@ export function profile(): Profile {
     throw new Error(`FACENET_PROFILE=${JSON.stringify(v)} is not one of ${PROFILES.join(", ")}`);
   }
   return v as Profile;
+}
+
+/** A path for messages and notebook outputs: relative to the working directory when it is at most two
+ * levels up (so committed notebooks do not show one machine's absolute paths), else absolute. */
+export function displayPath(p: string): string {
+  const abs = resolve(p);
+  const rel = relative(Deno.cwd(), abs);
+  if (rel === "") return ".";
+  const ups = rel.split(sep).filter((part) => part === "..").length;
+  return isAbsolute(rel) || ups > 2 ? abs : rel;
 }

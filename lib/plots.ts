@@ -102,13 +102,50 @@ export interface LossPoint {
 /** Loss against epoch, one line per series. */
 export async function lossCurve(
   points: LossPoint[],
-  opts: FigureOptions & { yTitle?: string; logY?: boolean } = {},
+  opts: FigureOptions & {
+    yTitle?: string;
+    logY?: boolean;
+    /** One panel per series, each with its own y scale (for quantities of different ranges). */
+    panels?: boolean;
+  } = {},
 ): Promise<Figure> {
   if (points.length === 0) throw new RangeError("lossCurve: no points");
   checkFinite(points.map((p) => p.epoch), "epoch");
   checkFinite(points.map((p) => p.loss), "loss");
   const values = points.map((p) => ({ epoch: p.epoch, loss: p.loss, series: p.series ?? "loss" }));
-  const many = new Set(values.map((v) => v.series)).size > 1;
+  const seriesCount = new Set(values.map((v) => v.series)).size;
+  const many = seriesCount > 1;
+  if (opts.panels && many) {
+    const panel: TopLevelSpec = {
+      title: opts.title ?? "Triplet loss",
+      data: { values },
+      facet: {
+        row: {
+          field: "series",
+          type: "nominal",
+          title: null,
+          header: { labelOrient: "top", labelAnchor: "start", labelFontWeight: "bold", labelFontSize: 12 },
+        },
+      },
+      spec: {
+        width: opts.width ?? 480,
+        height: Math.round((opts.height ?? 280) / seriesCount),
+        mark: { type: "line", point: values.length <= 60 },
+        encoding: {
+          x: { field: "epoch", type: "quantitative", title: "epoch" },
+          y: {
+            field: "loss",
+            type: "quantitative",
+            title: opts.yTitle ?? "value",
+            scale: opts.logY ? { type: "log" } : { zero: false },
+          },
+          color: { field: "series", type: "nominal", legend: null },
+        },
+      },
+      resolve: { scale: { y: "independent" } },
+    } as TopLevelSpec;
+    return await renderFigure(panel, { ...opts, name: opts.name ?? "loss" });
+  }
   const spec: TopLevelSpec = {
     title: opts.title ?? "Triplet loss",
     width: opts.width ?? 480,
@@ -195,13 +232,24 @@ export async function scatter2d(
 export interface DistanceHistogramOptions extends FigureOptions {
   /** Draw this threshold as a vertical line. */
   threshold?: number;
-  /** Bin width (default 0.05 on the 0–4 range of squared distances between unit vectors). */
+  /** Bin width (default: 1/80 of the range, 0.05 on the full 0–4). */
   binWidth?: number;
-  /** x range (default 0–4). */
-  range?: [number, number];
+  /** x range, or "auto" (the default): see histogramRange. */
+  range?: [number, number] | "auto";
 }
 
 /** Overlaid density histograms of same-identity (++) and different-identity (+−) pair distances. */
+/**
+ * x range for squared distances between unit vectors: 0 to the largest value rounded up to a tenth,
+ * at most 4 (their ceiling) and at least 0.1. A collapsed embedding, whose distances all lie near 0,
+ * would otherwise show as one bar at the left edge of a 0–4 axis.
+ */
+export function histogramRange(...samples: ArrayLike<number>[]): [number, number] {
+  let max = 0;
+  for (const d of samples) for (let i = 0; i < d.length; i++) max = Math.max(max, d[i]);
+  return [0, Math.min(4, Math.max(0.1, Math.ceil(10 * max - 1e-9) / 10))];
+}
+
 export async function distanceHistograms(
   positive: ArrayLike<number>,
   negative: ArrayLike<number>,
@@ -212,8 +260,10 @@ export async function distanceHistograms(
   }
   checkFinite(positive, "positive");
   checkFinite(negative, "negative");
-  const [lo, hi] = opts.range ?? [0, 4];
-  const w = opts.binWidth ?? 0.05;
+  const [lo, hi] = opts.range === undefined || opts.range === "auto"
+    ? histogramRange(positive, negative)
+    : opts.range;
+  const w = opts.binWidth ?? (hi - lo) / 80;
   const nb = Math.ceil((hi - lo) / w - 1e-9);
   const values: Row[] = [];
   for (

@@ -19,7 +19,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import cliProgress from "cli-progress";
 import pl from "nodejs-polars";
 import { join } from "node:path";
-import { modelsRoot, type Profile, profile as activeProfile } from "./config.ts";
+import { displayPath, modelsRoot, type Profile, profile as activeProfile } from "./config.ts";
 import { type FaceSet, selectFaces } from "./faceset.ts";
 import { augmentBatch, type AugmentOptions } from "./augment.ts";
 import { embed } from "./embed.ts";
@@ -52,7 +52,7 @@ export type LrSchedule =
 export interface TrainConfig {
   model: ModelKind;
   /** Passed to the network builder (input size comes from the data). `width` < 1 for tiny test nets. */
-  modelOptions: Omit<ModelOptions, "inputSize" | "seed"> & { dropout?: number };
+  modelOptions: Omit<ModelOptions, "inputSize" | "seed"> & { dropout?: number; batchNormMomentum?: number };
   epochs: number;
   /** Batches per epoch, or "pass" for ceil(eligible images / batch size). */
   batchesPerEpoch: number | "pass";
@@ -66,7 +66,10 @@ export interface TrainConfig {
   margin: number;
   mining: Mining;
   schedule: LrSchedule;
-  /** 0 = plain SGD (the slides); > 0 = SGD with momentum. */
+  /** "sgd" as in the slides (with `momentum` > 0: SGD with momentum), or "adam" (β1 0.9, β2 0.999):
+   * scale-free steps, which leave the collapsed start of training much sooner than plain SGD does. */
+  optimizer: "sgd" | "adam";
+  /** With "sgd": 0 = plain SGD (the slides); > 0 = SGD with momentum. Ignored by "adam". */
   momentum: number;
   augment: AugmentOptions | false;
   seed: number;
@@ -100,6 +103,7 @@ export function trainingConfig(model: ModelKind, p: Profile = activeProfile()): 
     schedule: zf
       ? { kind: "step", start: 0.05, end: 0.00015, stages: 6 }
       : { kind: "plateau", start: 0.01, min: 0.00003, factor: 0.1, patience: 10, minDelta: 1e-4 },
+    optimizer: "sgd",
     momentum: 0,
     augment: { rotation: 10, shift: 0.1, zoom: 0.1, flip: true },
     seed: 42,
@@ -110,15 +114,32 @@ export function trainingConfig(model: ModelKind, p: Profile = activeProfile()): 
     microBatch: "auto",
   };
   if (p === "full") return base;
+  // quick and smoke differ from the slides where a short run needs it (README, "quick vs full"):
+  // - Adam at 1e-4 instead of plain SGD. Every embedding starts at almost the same point (ReLU features
+  //   are all positive, so fc3 maps them to nearly one direction); plain SGD at the slides' rates needs
+  //   far more than a short run's ~100 steps to leave that collapse. Adam at 1e-3 left it within 10
+  //   steps but collapsed again by step 30 (loss 0.2000, the margin); 1e-4 did not.
+  // - ZF without dropout. With drop1/drop2 at 0.5 the training-mode embeddings are spread by the dropout
+  //   noise alone: after 60 steps the loss had not moved and the inference-mode embeddings were still
+  //   collapsed (squared distances ~4e-5 against ~1.2 with dropout on).
+  // - ZF's batch norms with momentum 0.9 instead of Keras' 0.99: their moving statistics start at mean 0
+  //   and variance 1, far above the features' true variance, and 0.99 keeps too much of that start for
+  //   the inference-mode embeddings (snapshots, notebooks) after only a few hundred updates.
+  const adam = {
+    optimizer: "adam" as const,
+    momentum: 0,
+    modelOptions: zf ? { batchNormMomentum: 0.9, dropout: 0 } : {},
+  };
   if (p === "quick") {
-    // ~16k training images per network: well under an hour on 2 cores with fast wasm gradients.
+    // ~20k training images per network: about 20 minutes each on 2 cores with the fast wasm gradients.
     return {
       ...base,
+      ...adam,
       epochs: 10,
-      batchesPerEpoch: 8,
+      batchesPerEpoch: 10,
       schedule: zf
-        ? { kind: "step", start: 0.05, end: 0.00015, stages: 6 }
-        : { kind: "plateau", start: 0.01, min: 0.00003, factor: 0.1, patience: 2, minDelta: 1e-4 },
+        ? { kind: "step", start: 0.0001, end: 0.000025, stages: 3 }
+        : { kind: "plateau", start: 0.0001, min: 0.00001, factor: 0.1, patience: 2, minDelta: 1e-4 },
       distanceEpochs: zf ? [3, 10] : [2, 10],
       distanceImages: 1000,
     };
@@ -126,14 +147,15 @@ export function trainingConfig(model: ModelKind, p: Profile = activeProfile()): 
   // smoke: a few identities, two short epochs at a small batch — exercises every stage in CI.
   return {
     ...base,
+    ...adam,
     epochs: 2,
     batchesPerEpoch: 2,
     batchSize: 24,
     k: 3,
     maxIdentities: 12,
     schedule: zf
-      ? { kind: "step", start: 0.05, end: 0.00015, stages: 2 }
-      : { kind: "plateau", start: 0.01, min: 0.00003, factor: 0.1, patience: 1, minDelta: 1e-4 },
+      ? { kind: "step", start: 0.0001, end: 0.00001, stages: 2 }
+      : { kind: "plateau", start: 0.0001, min: 0.00001, factor: 0.1, patience: 1, minDelta: 1e-4 },
     distanceEpochs: [1, 2],
     distanceImages: 36,
     distancePairs: 200,
@@ -404,11 +426,44 @@ const RESUME_KEYS: (keyof TrainConfig)[] = [
   "margin",
   "mining",
   "schedule",
+  "optimizer",
   "momentum",
   "augment",
   "seed",
   "microBatch",
 ];
+
+/** The optimizer `cfg` asks for, at the schedule's first learning rate. */
+export function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
+  const lr = cfg.schedule.start;
+  if (cfg.optimizer === "adam") return tf.train.adam(lr, 0.9, 0.999);
+  if (cfg.optimizer !== "sgd") throw new Error(`unknown optimizer ${JSON.stringify(cfg.optimizer)}`);
+  return cfg.momentum > 0 ? tf.train.momentum(lr, cfg.momentum) : tf.train.sgd(lr);
+}
+
+/** The optimizer and its schedule in words, e.g. "SGD 0.05 → 0.00015 in 6 steps". */
+export function describeOptimizer(cfg: TrainConfig): string {
+  const name = cfg.optimizer === "adam"
+    ? "Adam"
+    : cfg.momentum > 0
+    ? `SGD, momentum ${cfg.momentum},`
+    : "SGD";
+  const s = cfg.schedule;
+  return s.kind === "step"
+    ? s.stages <= 1 || s.start === s.end
+      ? `${name} ${s.start}`
+      : `${name} ${s.start} → ${s.end} in ${s.stages} steps`
+    : `${name} ${s.start}, ×${s.factor} on plateau (patience ${s.patience}) down to ${s.min}`;
+}
+
+/** Change the learning rate of an SGD, momentum or Adam optimizer. */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  // instanceof cannot tell them apart: tfjs optimizers override Symbol.hasInstance to duck typing.
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === "function") o.setLearningRate(lr);
+  // Adam has no setter, but reads its (protected) learningRate field at every step.
+  else o.learningRate = lr;
+}
 
 /** [start, end) ranges of at most `size` covering 0 … n. */
 export function chunkRanges(n: number, size: number): [number, number][] {
@@ -568,9 +623,7 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   let sched: ScheduleState;
   let history: HistoryRow[] = [];
   let epoch = 0;
-  const optimizer = cfg.momentum > 0
-    ? tf.train.momentum(cfg.schedule.start, cfg.momentum)
-    : tf.train.sgd(cfg.schedule.start);
+  const optimizer = makeOptimizer(cfg);
   const ck = opts.resume === false ? undefined : await loadCheckpoint(runDir);
   if (ck) {
     const diff = RESUME_KEYS.filter((k) => JSON.stringify(ck.state.config[k]) !== JSON.stringify(cfg[k]));
@@ -599,7 +652,11 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
     sched = ck.state.schedule;
     history = ck.state.history;
     epoch = ck.state.epoch;
-    log(`Resuming ${runDir} after epoch ${epoch} of ${cfg.epochs}`);
+    log(
+      epoch >= cfg.epochs
+        ? `Loaded the finished run ${displayPath(runDir)} (${epoch}/${cfg.epochs} epochs)`
+        : `Resuming ${displayPath(runDir)} after epoch ${epoch} of ${cfg.epochs}`,
+    );
   } else {
     net = buildModel(cfg, data.height);
     rng = new Rng(cfg.seed ^ 0x7a1);
@@ -607,12 +664,14 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
     if (cfg.schedule.kind === "step") sched.lr = stepLearningRate(cfg.schedule, 1, cfg.epochs);
   }
   const resumedFrom = epoch;
-  log(
-    `Training ${net.name} on ${data.n} images of ${sampler.identities} identities: ` +
-      `${batches} batches of ${sampler.effectiveBatchSize} per epoch, epochs ${
-        epoch + 1
-      }…${cfg.epochs}, run ${runDir}`,
-  );
+  if (epoch < cfg.epochs) {
+    log(
+      `Training ${net.name} on ${data.n} images of ${sampler.identities} identities: ` +
+        `${batches} batches of ${sampler.effectiveBatchSize} per epoch, epochs ${
+          epoch + 1
+        }…${cfg.epochs}, run ${displayPath(runDir)}`,
+    );
+  }
 
   const snapshot = async (e: number) => {
     const snap = distanceSnapshot(net, data, cfg, e);
@@ -639,7 +698,7 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
 
   while (epoch < stopAt) {
     const e = epoch + 1;
-    (optimizer as tf.SGDOptimizer).setLearningRate(sched.lr);
+    setLearningRate(optimizer, sched.lr);
     let lossSum = 0;
     let activeSum = 0;
     let images = 0;

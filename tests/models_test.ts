@@ -40,6 +40,30 @@ Deno.test("Zeiler&Fergus: the slides' parameter counts and output shapes", async
   m.dispose();
 });
 
+Deno.test("Zeiler&Fergus batch norms: Keras' momentum 0.99 by default, another on request", async () => {
+  await useCpu();
+  const momenta = (m: tfl.LayersModel) =>
+    ["norm1", "norm2"].map((n) => (m.getLayer(n).getConfig() as { momentum: number }).momentum);
+  const a = buildZeilerFergus({ width: 1 / 16 });
+  const b = buildZeilerFergus({ width: 1 / 16, batchNormMomentum: 0.9 });
+  deepEqual(momenta(a), [0.99, 0.99]);
+  deepEqual(momenta(b), [0.9, 0.9]);
+  // One training-mode pass moves the moving mean by (1 − momentum) of the batch mean (which, per
+  // channel, is what norm1 sees): the faster momentum gets 10× further from its start of 0.
+  const x = tf.randomUniform([8, 96, 96, 1], 0, 1, "float32", 3);
+  const moved = (m: tfl.LayersModel) => {
+    tf.dispose(m.apply(x, { training: true }) as tf.Tensor);
+    return Math.max(...Array.from(m.getLayer("norm1").getWeights()[2].dataSync(), Math.abs));
+  };
+  const ma = moved(a);
+  const mb = moved(b);
+  ok(ma > 0, "the moving mean moved");
+  assertClose(mb / ma, 10, 1e-3);
+  a.dispose();
+  b.dispose();
+  x.dispose();
+});
+
 Deno.test("Inception NN2 at 96×96×1: 7,450,032 parameters, per-block counts from the table's filter numbers", async () => {
   await useCpu();
   const m = buildInception();

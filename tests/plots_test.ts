@@ -9,6 +9,7 @@ import {
   faceGrid,
   type Figure,
   heatmap,
+  histogramRange,
   labelledBoxes,
   lossCurve,
   rocCurve,
@@ -73,6 +74,17 @@ Deno.test("every figure type renders to SVG and PNG with the expected marks", as
     ], { dir });
     checkFigure(f, dir, "loss");
     deepEqual(marks(f.svg).line, [1, 1], "one line per series");
+    // Panels: one per series, each with its own y axis (0.5–0.9 and 0.7–1.0 ticks).
+    f = await lossCurve([
+      { epoch: 1, loss: 0.2, series: "loss" },
+      { epoch: 2, loss: 0.18, series: "loss" },
+      { epoch: 1, loss: 1.0, series: "active" },
+      { epoch: 2, loss: 0.9, series: "active" },
+    ], { dir, name: "panels", panels: true });
+    checkFigure(f, dir, "panels");
+    deepEqual(marks(f.svg).line, [1, 1], "one line per panel");
+    match(f.svg, />0\.190</, "the loss panel's own scale has a tick between its two values");
+    match(f.svg, />0\.94</, "so has the active-fraction panel");
 
     const n = 60;
     const xy = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i) * 3);
@@ -88,10 +100,25 @@ Deno.test("every figure type renders to SVG and PNG with the expected marks", as
     ok(!f.svg.includes("role-legend"), "no legend for many identities");
 
     // ++ in bins [0.5, 0.55) and [1, 1.05); +− in [2, 2.05): 3 rects; threshold rule and label.
-    f = await distanceHistograms([0.51, 0.52, 1.01], [2.01, 2.02], { dir, threshold: 1.5 });
+    f = await distanceHistograms([0.51, 0.52, 1.01], [2.01, 2.02], {
+      dir,
+      threshold: 1.5,
+      range: [0, 4],
+      binWidth: 0.05,
+    });
     checkFigure(f, dir, "distance_histograms");
     deepEqual(marks(f.svg), { rect: [3], rule: [1], text: [1] });
     match(f.svg, /threshold 1\.50/);
+
+    // Default range: 0 to the largest distance rounded up to a tenth (0.043 → 0.1), 80 bins.
+    deepEqual(histogramRange([0.01, 0.043], [0.02]), [0, 0.1]);
+    deepEqual(histogramRange([0.5], [2.01, 1.2]), [0, 2.1]);
+    deepEqual(histogramRange([3.99], [4]), [0, 4]);
+    deepEqual(histogramRange([0.3], [0.3]), [0, 0.3]);
+    f = await distanceHistograms([0.001, 0.002, 0.0395], [0.0401, 0.043], { dir, name: "collapsed" });
+    // Bins of 0.1/80 = 0.00125: 0.001 | 0.002 | 0.0395 | 0.0401 | 0.043 fall in 5 different bins.
+    deepEqual(marks(f.svg).rect, [5]);
+    match(f.svg, />0\.10</, "axis ends at 0.1");
 
     f = await heatmap([0, 1, 2, 1, 0, 3, 2, 3, 0], ["a", "b", "c"], { dir });
     checkFigure(f, dir, "distance_matrix");

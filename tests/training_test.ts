@@ -1,18 +1,21 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { assertAllClose, assertClose, deepEqual, equal, match, ok, rejects } from "./assert.ts";
+import { assertAllClose, assertClose, deepEqual, equal, match, ok, rejects, throws } from "./assert.ts";
 import type { FaceSet } from "../lib/faceset.ts";
 import { Rng } from "../lib/rng.ts";
 import { buildInception } from "../lib/models/inception.ts";
 import {
   chunkRanges,
   computeBatchGradients,
+  describeOptimizer,
   initialSchedule,
   listDistanceEpochs,
   loadCheckpoint,
   loadDistances,
+  makeOptimizer,
   nextSchedule,
+  setLearningRate,
   stepLearningRate,
   train,
   type TrainConfig,
@@ -84,42 +87,50 @@ async function withTempDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-Deno.test("a run stopped after epoch 1 and resumed ends with exactly the weights of an uninterrupted run", async () => {
-  await withTempDir(async (dir) => {
-    const faces = syntheticFaces(8, 4);
-    // Momentum gives the optimizer per-weight state, which the checkpoint must carry too.
-    const config = tinyConfig({ momentum: 0.5 });
-    const before = tf.memory().numTensors;
-    const a = await train("zf", faces, { ...quiet, runDir: `${dir}/a`, config });
-    equal(a.epochsDone, 2);
-    ok(a.finished);
-    // The returned model is all that stays in memory.
-    equal(tf.memory().numTensors - before, a.model.weights.length, "tensors leaked by train()");
+// Momentum and Adam give the optimizer per-weight state (Adam also a step count), which the
+// checkpoint must carry too.
+for (
+  const [name, over] of [
+    ["SGD with momentum", { optimizer: "sgd", momentum: 0.5 }],
+    ["Adam", { optimizer: "adam", schedule: { kind: "step", start: 0.001, end: 0.0001, stages: 2 } }],
+  ] as [string, Partial<TrainConfig>][]
+) {
+  Deno.test(`${name}: a run stopped after epoch 1 and resumed ends with exactly the weights of an uninterrupted run`, async () => {
+    await withTempDir(async (dir) => {
+      const faces = syntheticFaces(8, 4);
+      const config = tinyConfig(over);
+      const before = tf.memory().numTensors;
+      const a = await train("zf", faces, { ...quiet, runDir: `${dir}/a`, config });
+      equal(a.epochsDone, 2);
+      ok(a.finished);
+      // The returned model is all that stays in memory.
+      equal(tf.memory().numTensors - before, a.model.weights.length, "tensors leaked by train()");
 
-    const b1 = await train("zf", faces, { ...quiet, runDir: `${dir}/b`, config, stopAfter: 1 });
-    equal(b1.epochsDone, 1);
-    ok(!b1.finished);
-    b1.model.dispose();
-    const b2 = await train("zf", faces, { ...quiet, runDir: `${dir}/b`, config });
-    equal(b2.resumedFrom, 1);
-    equal(b2.epochsDone, 2);
-    deepEqual(b2.history.map((h) => h.loss), a.history.map((h) => h.loss));
-    const wa = a.model.getWeights();
-    const wb = b2.model.getWeights();
-    equal(wa.length, wb.length);
-    for (let i = 0; i < wa.length; i++) {
-      deepEqual(
-        Array.from(wb[i].dataSync()),
-        Array.from(wa[i].dataSync()),
-        `weight ${a.model.weights[i].name}`,
-      );
-    }
-    // Training changed the weights (the comparison above is not trivially true).
-    const fresh = (await train("zf", faces, { ...quiet, runDir: `${dir}/c`, config, stopAfter: 0 })).model;
-    ok(fresh.getWeights().some((w, i) => w.dataSync().some((v, j) => v !== wa[i].dataSync()[j])));
-    for (const m of [a.model, b2.model, fresh]) m.dispose();
+      const b1 = await train("zf", faces, { ...quiet, runDir: `${dir}/b`, config, stopAfter: 1 });
+      equal(b1.epochsDone, 1);
+      ok(!b1.finished);
+      b1.model.dispose();
+      const b2 = await train("zf", faces, { ...quiet, runDir: `${dir}/b`, config });
+      equal(b2.resumedFrom, 1);
+      equal(b2.epochsDone, 2);
+      deepEqual(b2.history.map((h) => h.loss), a.history.map((h) => h.loss));
+      const wa = a.model.getWeights();
+      const wb = b2.model.getWeights();
+      equal(wa.length, wb.length);
+      for (let i = 0; i < wa.length; i++) {
+        deepEqual(
+          Array.from(wb[i].dataSync()),
+          Array.from(wa[i].dataSync()),
+          `weight ${a.model.weights[i].name}`,
+        );
+      }
+      // Training changed the weights (the comparison above is not trivially true).
+      const fresh = (await train("zf", faces, { ...quiet, runDir: `${dir}/c`, config, stopAfter: 0 })).model;
+      ok(fresh.getWeights().some((w, i) => w.dataSync().some((v, j) => v !== wa[i].dataSync()[j])));
+      for (const m of [a.model, b2.model, fresh]) m.dispose();
+    });
   });
-});
+}
 
 Deno.test("checkpoint folder, history CSV and ++/+− distance snapshots are written", async () => {
   await withTempDir(async (dir) => {
@@ -248,6 +259,7 @@ Deno.test("training on learnable data lowers the loss and separates ++ from +−
         batchSize: 20,
         k: 4,
         microBatch: 20,
+        optimizer: "sgd",
         momentum: 0.9,
         schedule: { kind: "step", start: 0.02, end: 0.02, stages: 1 },
         augment: false,
@@ -303,6 +315,11 @@ Deno.test("profiles: full follows the slides, smoke and quick are smaller", () =
   const inc = trainingConfig("inception", "full");
   deepEqual([zf.epochs, inc.epochs, zf.batchSize, inc.batchSize], [230, 421, 200, 200]);
   deepEqual([zf.distanceEpochs, inc.distanceEpochs], [[72, 230], [90, 400]]);
+  // The slides' optimizer: plain SGD.
+  deepEqual([zf.optimizer, zf.momentum, inc.optimizer, inc.momentum], ["sgd", 0, "sgd", 0]);
+  deepEqual([zf.modelOptions, inc.modelOptions], [{}, {}], "Keras' default batch-norm momentum");
+  deepEqual(trainingConfig("zf", "quick").modelOptions, { batchNormMomentum: 0.9, dropout: 0 });
+  equal(trainingConfig("inception", "quick").optimizer, "adam");
   for (const p of ["smoke", "quick"] as const) {
     for (const m of ["zf", "inception"] as const) {
       const c = trainingConfig(m, p);
@@ -316,4 +333,43 @@ Deno.test("profiles: full follows the slides, smoke and quick are smaller", () =
 Deno.test("chunkRanges covers 0…n in pieces of at most the given size", () => {
   deepEqual(chunkRanges(12, 5), [[0, 5], [5, 10], [10, 12]]);
   deepEqual(chunkRanges(4, 10), [[0, 4]]);
+});
+
+Deno.test("optimizers: SGD, momentum and Adam take steps of the learning rate they are set to", async () => {
+  await tf.setBackend("cpu");
+  const base = trainingConfig("zf", "quick");
+  const step = (cfg: TrainConfig, lr: number): number => {
+    const x = tf.variable(tf.scalar(0));
+    const opt = makeOptimizer(cfg);
+    setLearningRate(opt, lr);
+    // Gradient of 2x is 2: SGD moves by 2·lr; Adam's first, bias-corrected step is lr·sign(gradient).
+    opt.minimize(() => tf.mul(x, 2) as tf.Scalar, false, [x]);
+    const v = x.dataSync()[0];
+    x.dispose();
+    opt.dispose();
+    return v;
+  };
+  assertClose(step({ ...base, optimizer: "sgd", momentum: 0 }, 0.1), -0.2, 1e-6);
+  assertClose(step({ ...base, optimizer: "sgd", momentum: 0.9 }, 0.1), -0.2, 1e-6);
+  assertClose(step({ ...base, optimizer: "adam" }, 0.1), -0.1, 1e-4);
+  assertClose(step({ ...base, optimizer: "adam" }, 0.001), -0.001, 1e-6);
+  throws(() => makeOptimizer({ ...base, optimizer: "rmsprop" as never }), /unknown optimizer "rmsprop"/);
+});
+
+Deno.test("describeOptimizer says which optimizer and schedule a run uses", () => {
+  const zf = trainingConfig("zf", "full");
+  equal(describeOptimizer(zf), "SGD 0.05 → 0.00015 in 6 steps");
+  equal(
+    describeOptimizer(trainingConfig("inception", "full")),
+    "SGD 0.01, ×0.1 on plateau (patience 10) down to 0.00003",
+  );
+  equal(describeOptimizer({ ...zf, momentum: 0.9 }), "SGD, momentum 0.9, 0.05 → 0.00015 in 6 steps");
+  equal(
+    describeOptimizer({
+      ...zf,
+      optimizer: "adam",
+      schedule: { kind: "step", start: 0.001, end: 0.001, stages: 1 },
+    }),
+    "Adam 0.001",
+  );
 });

@@ -3,6 +3,7 @@
  * and returned as a Figure that the Deno Jupyter kernel shows inline (and that prints its file paths
  * anywhere else).
  */
+import { displayPath } from "../config.ts";
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
@@ -105,7 +106,9 @@ export async function renderFigure(
     atomicWrite(pngPath, png);
   }
   const b64 = base64(png);
-  const text = svgPath ? `${opts.name}: ${svgPath}, ${pngPath}` : `${opts.name} (${width}×${height} SVG)`;
+  const text = svgPath && pngPath
+    ? `${opts.name}: ${displayPath(svgPath)}, ${displayPath(pngPath)}`
+    : `${opts.name} (${width}×${height} SVG)`;
   return {
     svg,
     png,
