@@ -114,10 +114,28 @@ export async function lossCurve(
   checkFinite(points.map((p) => p.loss), "loss");
   const values = points.map((p) => ({ epoch: p.epoch, loss: p.loss, series: p.series ?? "loss" }));
   const seriesCount = new Set(values.map((v) => v.series)).size;
-  const many = seriesCount > 1;
-  if (opts.panels && many) {
-    const panel: TopLevelSpec = {
-      title: opts.title ?? "Triplet loss",
+  const panels = opts.panels === true && seriesCount > 1;
+  const width = opts.width ?? 480;
+  const height = opts.height ?? 280;
+  const mark = { type: "line", point: values.length <= 60 } as const;
+  const encoding = {
+    x: { field: "epoch", type: "quantitative", title: "epoch" },
+    y: {
+      field: "loss",
+      type: "quantitative",
+      title: opts.yTitle ?? (panels ? "value" : "loss"),
+      scale: opts.logY ? { type: "log" } : { zero: false },
+    },
+    color: panels
+      ? { field: "series", type: "nominal", legend: null }
+      : seriesCount > 1
+      ? { field: "series", type: "nominal", title: null }
+      : { value: "#4c78a8" },
+  };
+  const title = opts.title ?? "Triplet loss";
+  const spec = (panels
+    ? {
+      title,
       data: { values },
       facet: {
         row: {
@@ -127,42 +145,11 @@ export async function lossCurve(
           header: { labelOrient: "top", labelAnchor: "start", labelFontWeight: "bold", labelFontSize: 12 },
         },
       },
-      spec: {
-        width: opts.width ?? 480,
-        height: Math.round((opts.height ?? 280) / seriesCount),
-        mark: { type: "line", point: values.length <= 60 },
-        encoding: {
-          x: { field: "epoch", type: "quantitative", title: "epoch" },
-          y: {
-            field: "loss",
-            type: "quantitative",
-            title: opts.yTitle ?? "value",
-            scale: opts.logY ? { type: "log" } : { zero: false },
-          },
-          color: { field: "series", type: "nominal", legend: null },
-        },
-      },
+      // One row per series, each with its own y scale.
+      spec: { width, height: Math.round(height / seriesCount), mark, encoding },
       resolve: { scale: { y: "independent" } },
-    } as TopLevelSpec;
-    return await renderFigure(panel, { ...opts, name: opts.name ?? "loss" });
-  }
-  const spec: TopLevelSpec = {
-    title: opts.title ?? "Triplet loss",
-    width: opts.width ?? 480,
-    height: opts.height ?? 280,
-    data: { values },
-    mark: { type: "line", point: values.length <= 60 },
-    encoding: {
-      x: { field: "epoch", type: "quantitative", title: "epoch" },
-      y: {
-        field: "loss",
-        type: "quantitative",
-        title: opts.yTitle ?? "loss",
-        scale: opts.logY ? { type: "log" } : { zero: false },
-      },
-      color: many ? { field: "series", type: "nominal", title: null } : { value: "#4c78a8" },
-    },
-  };
+    }
+    : { title, width, height, data: { values }, mark, encoding }) as TopLevelSpec;
   return await renderFigure(spec, { ...opts, name: opts.name ?? "loss" });
 }
 
