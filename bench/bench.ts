@@ -6,7 +6,8 @@
  *   deno task bench -- --model zf --batch 32 --steps 5 --json    one JSON line (this process's backend)
  *   deno task bench -- --peer                         table plus PyTorch and the ratios
  * Options: --model zf|inception, --batch N, --steps N, --backend wasm|cpu|node|node-gpu,
- * --threads N (wasm), --peer, --cpu (include the pure-JS backend in the table; slow), --profile.
+ * --threads N (wasm), --peer, --cpu (include the pure-JS backend in the table; slow), --profile,
+ * --repeat N (JSON: N rounds alternating with the peer; medians, and the median per-round ratio).
  *
  * train_img_s: one SGD step of a triplet-style loss (forward, backward, update) per batch, timed
  * over --steps steps after one warm-up step; embed_img_s: inference, likewise.
@@ -122,6 +123,51 @@ export async function benchModel(
   };
 }
 
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/**
+ * One JSON line: our throughputs (medians over the rounds), the peer's, and the median of the
+ * per-round ratios; with more than one round, every round's figures too.
+ */
+export function summarise(
+  ours: BenchResult[],
+  peers: PeerResult[],
+  peerError?: string,
+): Record<string, unknown> {
+  const last = ours[ours.length - 1];
+  const line: Record<string, unknown> = {
+    ...last,
+    train_img_s: round(median(ours.map((r) => r.train_img_s))),
+    embed_img_s: round(median(ours.map((r) => r.embed_img_s))),
+  };
+  if (ours.length > 1) {
+    line.rounds = ours.length;
+    line.train_img_s_rounds = ours.map((r) => r.train_img_s);
+    line.embed_img_s_rounds = ours.map((r) => r.embed_img_s);
+  }
+  if (peerError) return { ...line, peer_error: peerError };
+  if (peers.length === 0) return line;
+  const trainRatios = peers.map((p, i) => ours[i].train_img_s / Number(p.train_img_s));
+  const embedRatios = peers.map((p, i) => ours[i].embed_img_s / Number(p.embed_img_s));
+  Object.assign(line, {
+    peer: peers[0].peer,
+    peer_train_img_s: round(median(peers.map((p) => Number(p.train_img_s)))),
+    peer_embed_img_s: round(median(peers.map((p) => Number(p.embed_img_s)))),
+    train_ratio: round(median(trainRatios)),
+    embed_ratio: round(median(embedRatios)),
+  });
+  if (peers.length > 1) {
+    line.peer_train_img_s_rounds = peers.map((p) => Number(p.train_img_s));
+    line.peer_embed_img_s_rounds = peers.map((p) => Number(p.embed_img_s));
+    line.train_ratio_rounds = trainRatios.map(round);
+  }
+  return line;
+}
+
 function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
@@ -169,6 +215,7 @@ async function main() {
       peer: { type: "boolean", default: false },
       cpu: { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
+      repeat: { type: "string", default: "1" },
     },
   });
   const batch = Number(values.batch);
@@ -183,27 +230,31 @@ async function main() {
     throw new Error(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`);
   }
   const threads = values.threads === undefined ? undefined : Number(values.threads);
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) {
+    throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
+  }
 
   if (values.json) {
-    // One measurement in this process.
+    // Measurements in this process; with --repeat, rounds alternate with the peer's so that each
+    // ratio compares runs made moments apart (this machine's speed drifts by ±20% over minutes).
     const model = (values.model ?? "zf") as ModelName;
     await setupBackend({ choice: values.backend as BackendChoice | undefined, threads, quiet: true });
-    const r = await benchModel(model, batch, steps, { profile: values.profile });
-    const { profile, ...row } = r;
-    if (profile) console.error(profile);
-    let line: Record<string, unknown> = row;
-    if (values.peer) {
-      const p = await runJson(peerCommand(model, batch, steps, r.threads > 1 ? r.threads : 2));
-      line = typeof p === "string" ? { ...row, peer_error: p } : {
-        ...row,
-        peer: p.peer,
-        peer_train_img_s: p.train_img_s,
-        peer_embed_img_s: p.embed_img_s,
-        train_ratio: round(r.train_img_s / Number(p.train_img_s)),
-        embed_ratio: round(r.embed_img_s / Number(p.embed_img_s)),
-      };
+    const ours: BenchResult[] = [];
+    const peers: PeerResult[] = [];
+    let peerError: string | undefined;
+    for (let i = 0; i < repeat; i++) {
+      const r = await benchModel(model, batch, steps, { profile: values.profile && i === 0 });
+      const { profile, ...row } = r;
+      if (profile) console.error(profile);
+      ours.push(row);
+      if (values.peer && !peerError) {
+        const p = await runJson(peerCommand(model, batch, steps, r.threads > 1 ? r.threads : 2));
+        if (typeof p === "string") peerError = p;
+        else peers.push(p as unknown as PeerResult);
+      }
     }
-    console.log(JSON.stringify(line));
+    console.log(JSON.stringify(summarise(ours, peers, peerError)));
     return;
   }
 

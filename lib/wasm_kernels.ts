@@ -8,12 +8,14 @@
  * - `Transpose` in JavaScript, faster than the build's generic loop (lib/wasm/transpose.ts).
  * - `Tile`, `Sum`/`Mean` over leading axes, `MaxPoolGrad` and `SplitV` (Concat's gradient) in
  *   JavaScript (lib/wasm/layout_kernels.ts).
+ * - `LRN` and `LRNGrad` as running window sums in JavaScript (lib/wasm/lrn.ts).
  */
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "./wasm/conv_grads.ts";
 import { replaceKernel } from "./wasm/kernel_util.ts";
 import { batchMatMulKernel } from "./wasm/matmul.ts";
 import { maxPoolGradKernel, meanKernel, splitVKernel, sumKernel, tileKernel } from "./wasm/layout_kernels.ts";
 import { transposeKernel } from "./wasm/transpose.ts";
+import { lrnGradKernel, lrnKernel } from "./wasm/lrn.ts";
 import type * as tf from "@tensorflow/tfjs-core";
 
 export { startWasmBackend, wasmThreadCount, wasmThreadsAvailable } from "./wasm/threads.ts";
@@ -28,6 +30,8 @@ const KERNELS: [string, tf.KernelFunc][] = [
   ["Mean", meanKernel as tf.KernelFunc],
   ["MaxPoolGrad", maxPoolGradKernel as tf.KernelFunc],
   ["SplitV", splitVKernel as tf.KernelFunc],
+  ["LRN", lrnKernel as tf.KernelFunc],
+  ["LRNGrad", lrnGradKernel as tf.KernelFunc],
 ];
 
 let installed: string[] | undefined;

@@ -6,6 +6,7 @@ import { assertAllClose, deepEqual, equal } from "./assert.ts";
 import { installWasmTrainingKernels } from "../lib/wasm_kernels.ts";
 import { simplifyPerm, transposeArray, transposeKernel } from "../lib/wasm/transpose.ts";
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "../lib/wasm/conv_grads.ts";
+import { lrnGradKernel, lrnKernel } from "../lib/wasm/lrn.ts";
 import { maxPoolGradKernel, splitVKernel } from "../lib/wasm/layout_kernels.ts";
 
 /** Deterministic pseudo-random values in [-1, 1) so both backends see identical inputs. */
@@ -68,6 +69,12 @@ CASES.push({ n: 2, h: 48, w: 48, cin: 2, cout: 3, k: 7, s: 2, pad: "same" });
 CASES.push({ n: 2, h: 9, w: 7, cin: 5, cout: 3, k: 3, s: 2, pad: "valid" });
 CASES.push({ n: 1, h: 8, w: 11, cin: 2, cout: 6, k: 5, s: 1, pad: "valid" });
 CASES.push({ n: 2, h: 6, w: 10, cin: 4, cout: 3, k: 3, s: 2, pad: "same" });
+// Shapes of the networks' stems (7×7×1) at small sizes, and more images than one chunk of the
+// filter gradient holds (4096 output positions: 3 images of 35×35 per chunk here, the last short).
+CASES.push({ n: 3, h: 25, w: 23, cin: 1, cout: 52, k: 7, s: 2, pad: "same" });
+CASES.push({ n: 2, h: 14, w: 14, cin: 1, cout: 49, k: 7, s: 2, pad: "valid" });
+CASES.push({ n: 2, h: 9, w: 10, cin: 2, cout: 20, k: 3, s: 1, pad: "same" });
+CASES.push({ n: 7, h: 70, w: 70, cin: 3, cout: 2, k: 5, s: 2, pad: "same" });
 
 Deno.test("wasm conv2d gradients match the cpu backend elementwise", async () => {
   let seed = 10;
@@ -179,6 +186,101 @@ Deno.test("wasm max-pool gradient matches the cpu backend, ties included", async
   }
 });
 
+Deno.test("wasm max-pool gradient without the forward output falls back to a full window scan", async () => {
+  await on("wasm", () => undefined);
+  const shape: [number, number, number, number] = [1, 5, 5, 2];
+  const xs = rand(50, 3).map((v) => Math.round(v * 2)); // ties
+  const got = tf.tidy(() => {
+    const x = tf.tensor4d(xs, shape);
+    const dy = tf.tensor4d(rand(18, 4), [1, 3, 3, 2]);
+    const r = tf.engine().runKernel("MaxPoolGrad", { dy, input: x }, {
+      filterSize: 3,
+      strides: 2,
+      pad: "same",
+    });
+    return (r as tf.Tensor).dataSync();
+  });
+  // brute force: each window's gradient to its first (row-major) maximum
+  const dys = rand(18, 4);
+  const want = new Float32Array(50);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      for (let c = 0; c < 2; c++) {
+        let best = -Infinity, at = -1;
+        for (let y = Math.max(0, 2 * i - 1); y < Math.min(5, 2 * i + 2); y++) {
+          for (let z = Math.max(0, 2 * j - 1); z < Math.min(5, 2 * j + 2); z++) {
+            const v = xs[(y * 5 + z) * 2 + c];
+            if (v > best) [best, at] = [v, (y * 5 + z) * 2 + c];
+          }
+        }
+        want[at] += dys[(i * 3 + j) * 2 + c];
+      }
+    }
+  }
+  assertAllClose(got, want, 1e-6, "maxPool grad without output");
+});
+
+/** y = x·N^−β and its gradient by the definition, one element at a time (float64). */
+function lrnReference(
+  x: Float32Array,
+  dy: Float32Array,
+  depth: number,
+  r: number,
+  bias: number,
+  alpha: number,
+  beta: number,
+): { y: Float64Array; dx: Float64Array } {
+  const y = new Float64Array(x.length);
+  const dx = new Float64Array(x.length);
+  const norm = (i: number) => {
+    const base = i - (i % depth);
+    let s = 0;
+    for (let k = Math.max(base, i - r); k <= Math.min(base + depth - 1, i + r); k++) s += x[k] * x[k];
+    return bias + alpha * s;
+  };
+  for (let i = 0; i < x.length; i++) y[i] = x[i] * Math.pow(norm(i), -beta);
+  // dx_k = Σ_i dy_i ∂y_i/∂x_k, with ∂y_i/∂x_k = δ_ik N_i^−β − 2αβ x_i x_k N_i^(−β−1) for k in i's window
+  for (let i = 0; i < x.length; i++) {
+    const base = i - (i % depth);
+    const n = norm(i);
+    for (let k = Math.max(base, i - r); k <= Math.min(base + depth - 1, i + r); k++) {
+      let d = -2 * alpha * beta * x[i] * x[k] * Math.pow(n, -beta - 1);
+      if (k === i) d += Math.pow(n, -beta);
+      dx[k] += dy[i] * d;
+    }
+  }
+  return { y, dx };
+}
+
+Deno.test("wasm LRN and its gradient match a by-definition loop and the cpu backend", async () => {
+  const cases: [number[], number, number, number, number][] = [
+    [[2, 3, 3, 7], 2, 1, 1e-4 / 5, 0.75], // Inception's setting (PyTorch size 5)
+    [[1, 2, 4, 12], 2, 2, 0.3, 0.75], // large alpha: the second term matters
+    [[2, 2, 2, 3], 2, 1, 0.5, 0.5], // window wider than the channels
+    [[1, 3, 2, 9], 1, 0.5, 0.2, 0.6], // general beta
+    [[1, 1, 2, 1], 3, 1, 0.7, 0.75],
+  ];
+  for (const [shape, r, bias, alpha, beta] of cases) {
+    const n = shape.reduce((p, q) => p * q);
+    const xs = rand(n, n + 1).map((v) => 2 * v);
+    const dys = rand(n, n + 2);
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xs, shape as [number, number, number, number]);
+        const f = (a: tf.Tensor) => tf.localResponseNormalization(a as tf.Tensor4D, r, bias, alpha, beta);
+        return { y: f(x).dataSync(), dx: tf.grad(f)(x, tf.tensor(dys, shape)).dataSync() };
+      });
+    const what = `LRN ${shape} r${r} bias${bias} alpha${alpha} beta${beta}`;
+    const want = lrnReference(xs, dys, shape[3], r, bias, alpha, beta);
+    const got = await on("wasm", run);
+    assertAllClose(got.y, want.y, 1e-5, `${what} y`);
+    assertAllClose(got.dx, want.dx, 1e-5, `${what} dx`);
+    const ref = await on("cpu", run);
+    assertAllClose(got.y, ref.y, 1e-5, `${what} y vs cpu`);
+    assertAllClose(got.dx, ref.dx, 1e-5, `${what} dx vs cpu`);
+  }
+});
+
 Deno.test("wasm Tile, Sum/Mean over leading axes and SplitV match the cpu backend", async () => {
   const run = () =>
     tf.tidy(() => {
@@ -220,6 +322,8 @@ Deno.test("installWasmTrainingKernels puts the project's kernels in the wasm reg
     ["Transpose", transposeKernel],
     ["MaxPoolGrad", maxPoolGradKernel],
     ["SplitV", splitVKernel],
+    ["LRN", lrnKernel],
+    ["LRNGrad", lrnGradKernel],
   ];
   for (const [name, fn] of expect) {
     equal(names.includes(name), true, `${name} listed`);

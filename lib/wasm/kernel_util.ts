@@ -82,6 +82,12 @@ export class Scope {
     return t;
   }
 
+  /** Free intermediates now rather than at `finish` (e.g. per chunk of a loop). */
+  release(...ts: tf.TensorInfo[]): void {
+    for (const t of ts) this.backend.disposeData(t.dataId);
+    this.tmp = this.tmp.filter((t) => !ts.includes(t));
+  }
+
   reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
     return this.run("Reshape", { x }, { shape });
   }

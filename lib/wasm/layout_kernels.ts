@@ -5,8 +5,8 @@
  *    [32,24,24,64] tile, here a few ms of row copies);
  *  - Sum / Mean over leading axes (bias and batch-norm gradients reduce dy over N,H,W): the wasm
  *    kernels transpose the whole tensor first;
- *  - MaxPoolGrad: the wasm kernel is a scalar loop; here one pass over the windows, vectorised
- *    along channels.
+ *  - MaxPoolGrad: the wasm kernel is a scalar loop; here one pass over the windows that stops at
+ *    the position of the pooled maximum.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { f32, input, type KernelArgs, original, size, type WasmBackend } from "./kernel_util.ts";
@@ -88,6 +88,7 @@ export function maxPoolGradKernel(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
   const dy = input(inputs, "dy", "MaxPoolGrad");
   const x = input(inputs, "input", "MaxPoolGrad");
+  const output = inputs.output;
   const a = attrs as unknown as {
     filterSize: number | [number, number];
     strides: number | [number, number];
@@ -111,8 +112,11 @@ export function maxPoolGradKernel(args: KernelArgs): tf.TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const { top, left } = info.padInfo;
-  const best = new Float32Array(c);
-  const where = new Int32Array(c);
+  // Each output channel's gradient goes to the first window position (row-major, as the cpu
+  // backend's strict '>' picks) whose input equals the pooled maximum, so most windows stop
+  // early; the forward output holds those maxima.
+  const Y = output ? f32(b, output) : undefined;
+  const pos = new Int32Array(fh * fw);
   for (let bi = 0; bi < n; bi++) {
     for (let i = 0; i < oh; i++) {
       const h0 = Math.max(0, i * sh - top);
@@ -120,23 +124,33 @@ export function maxPoolGradKernel(args: KernelArgs): tf.TensorInfo {
       for (let j = 0; j < ow; j++) {
         const w0 = Math.max(0, j * sw - left);
         const w1 = Math.min(w, j * sw - left + fw);
-        best.fill(-Infinity);
-        where.fill(-1);
-        // Row-major window scan with strict '>' keeps the first maximum, as the cpu backend does.
+        let np = 0;
         for (let y = h0; y < h1; y++) {
-          for (let z = w0; z < w1; z++) {
-            const base = ((bi * h + y) * w + z) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = X[base + ch];
-              if (v > best[ch]) {
-                best[ch] = v;
-                where[ch] = base + ch;
+          for (let z = w0; z < w1; z++) pos[np++] = ((bi * h + y) * w + z) * c;
+        }
+        const g = ((bi * oh + i) * ow + j) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let at = -1;
+          const m = Y ? Y[g + ch] : NaN;
+          for (let p = 0; p < np; p++) {
+            if (X[pos[p] + ch] === m) {
+              at = pos[p] + ch;
+              break;
+            }
+          }
+          if (at < 0) {
+            // no output given, or a NaN maximum: scan for the first largest value
+            let best = -Infinity;
+            for (let p = 0; p < np; p++) {
+              const v = X[pos[p] + ch];
+              if (v > best) {
+                best = v;
+                at = pos[p] + ch;
               }
             }
           }
+          if (at >= 0) DX[at] += DY[g + ch];
         }
-        const g = ((bi * oh + i) * ow + j) * c;
-        for (let ch = 0; ch < c; ch++) if (where[ch] >= 0) DX[where[ch]] += DY[g + ch];
       }
     }
   }
