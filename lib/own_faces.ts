@@ -3,6 +3,7 @@
  * are held out, example same/different pairs to show, and which detection in a group photo belongs to
  * which person.
  */
+import { pairDistanceDistributions, separatingThreshold } from "./analysis.ts";
 import { type Box, type Face, type GroupPhoto, memberAt } from "./faces.ts";
 import { Rng } from "./rng.ts";
 
@@ -112,4 +113,57 @@ export function assignGroupFaces(
     else missed.push(m.name);
   }
   return { assigned, stray, missed };
+}
+
+/** How well one network's embeddings separate the unseen people (one row of notebook 05's table). */
+export interface SeparationRow {
+  network: string;
+  "mean d² same": number;
+  "mean d² different": number;
+  threshold: number;
+  "balanced accuracy": number;
+}
+
+/**
+ * All same-person (++) against all different-person (+−) squared distances, per network: their
+ * means, the threshold that separates them best and its balanced accuracy.
+ */
+export function separationTable(
+  embeddings: Record<string, Float32Array>,
+  dim: number,
+  labels: ArrayLike<number>,
+): SeparationRow[] {
+  const mean = (v: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i];
+    return s / v.length;
+  };
+  return Object.entries(embeddings).map(([network, x]) => {
+    const pd = pairDistanceDistributions(x, dim, labels, { negatives: "all" });
+    const t = separatingThreshold(pd.positive, pd.negative);
+    return {
+      network,
+      "mean d² same": mean(pd.positive),
+      "mean d² different": mean(pd.negative),
+      threshold: t.threshold,
+      "balanced accuracy": t.balancedAccuracy,
+    };
+  });
+}
+
+/**
+ * The network with the highest balanced accuracy (the first listed on a tie), and a sentence that
+ * says which, or that both separate the people equally well.
+ */
+export function betterNetwork(rows: SeparationRow[]): { network: string; tie: boolean; message: string } {
+  if (rows.length === 0) throw new RangeError("betterNetwork: no networks to compare");
+  const best = rows.reduce((a, b) => (b["balanced accuracy"] > a["balanced accuracy"] ? b : a));
+  const tie = rows.filter((r) => r["balanced accuracy"] === best["balanced accuracy"]).length > 1;
+  return {
+    network: best.network,
+    tie,
+    message: tie
+      ? `both networks separate these people equally well; using ${best.network}`
+      : `better on these people: ${best.network}`,
+  };
 }

@@ -1,6 +1,13 @@
 import { deepEqual, equal, ok, throws } from "./assert.ts";
 import type { Face, GroupPhoto } from "../lib/faces.ts";
-import { assignGroupFaces, examplePairs, gatherRows, holdOutSplit } from "../lib/own_faces.ts";
+import {
+  assignGroupFaces,
+  betterNetwork,
+  examplePairs,
+  gatherRows,
+  holdOutSplit,
+  separationTable,
+} from "../lib/own_faces.ts";
 
 Deno.test("gatherRows copies the chosen rows in order", () => {
   const x = Float32Array.from({ length: 12 }, (_, i) => i); // 4 rows of 3
@@ -51,4 +58,45 @@ Deno.test("assignGroupFaces keeps the largest face per tile and reports strays a
   deepEqual(r.assigned, [{ name: "Ann", face: big }, { name: "Bob", face: bob }]);
   deepEqual(r.stray, [between]);
   deepEqual(r.missed, ["Cid"]);
+});
+
+Deno.test("separationTable: hand-worked distances for two people in the plane", () => {
+  // Person 0 at (1,0) twice; person 1 at (0,1) and (0.6,0.8). Squared distances:
+  // ++: 0 (person 0), |(0,1)−(0.6,0.8)|² = 0.36 + 0.04 = 0.4 (person 1);
+  // +−: (1,0)–(0,1) = 2 twice, (1,0)–(0.6,0.8) = 0.16 + 0.64 = 0.8 twice.
+  const good = new Float32Array([1, 0, 1, 0, 0, 1, 0.6, 0.8]);
+  // A network that maps everyone to the same point separates nobody.
+  const bad = new Float32Array([1, 0, 1, 0, 1, 0, 1, 0]);
+  const rows = separationTable({ good, bad }, 2, [0, 0, 1, 1]);
+  equal(rows.length, 2);
+  equal(rows[0].network, "good");
+  ok(Math.abs(rows[0]["mean d² same"] - 0.2) < 1e-6, `mean same ${rows[0]["mean d² same"]}`);
+  ok(Math.abs(rows[0]["mean d² different"] - 1.4) < 1e-6, `mean different ${rows[0]["mean d² different"]}`);
+  equal(rows[0]["balanced accuracy"], 1);
+  ok(rows[0].threshold >= 0.4 && rows[0].threshold < 0.8, `threshold ${rows[0].threshold}`);
+  equal(rows[1]["mean d² same"], 0);
+  equal(rows[1]["mean d² different"], 0);
+  equal(rows[1]["balanced accuracy"], 0.5);
+  equal(betterNetwork(rows).network, "good");
+});
+
+Deno.test("betterNetwork picks the higher balanced accuracy and says so on a tie", () => {
+  const row = (network: string, acc: number) => ({
+    network,
+    "mean d² same": 0,
+    "mean d² different": 1,
+    threshold: 0.5,
+    "balanced accuracy": acc,
+  });
+  deepEqual(betterNetwork([row("zf", 0.8), row("inception", 0.9)]), {
+    network: "inception",
+    tie: false,
+    message: "better on these people: inception",
+  });
+  deepEqual(betterNetwork([row("zf", 0.9), row("inception", 0.9)]), {
+    network: "zf",
+    tie: true,
+    message: "both networks separate these people equally well; using zf",
+  });
+  throws(() => betterNetwork([]), /no networks/);
 });
