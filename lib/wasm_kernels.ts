@@ -1,14 +1,17 @@
 /**
  * Kernels the wasm backend lacks or runs slowly for training, registered on top of it.
  *
- * - `Conv2DBackpropFilter` (missing) and `Conv2DBackpropInput` (slow) as forward convolutions,
- *   which XNNPACK runs fast (lib/wasm/conv_grads.ts).
+ * - `Conv2DBackpropFilter` (missing) as im2col matrix products and `Conv2DBackpropInput` (slow) as
+ *   a forward convolution, both of which XNNPACK runs fast (lib/wasm/conv_grads.ts).
  * - `BatchMatMul` with a transposed operand, rerouted through an explicit transpose to the fast
  *   untransposed product (lib/wasm/matmul.ts).
  * - `Transpose` in JavaScript, faster than the build's generic loop (lib/wasm/transpose.ts).
  * - `Tile`, `Sum`/`Mean` over leading axes, `MaxPoolGrad` and `SplitV` (Concat's gradient) in
  *   JavaScript (lib/wasm/layout_kernels.ts).
  * - `LRN` and `LRNGrad` as running window sums in JavaScript (lib/wasm/lrn.ts).
+ *
+ * The JavaScript loops behind them (lib/wasm/loops.ts) split big jobs between this thread and a
+ * helper worker when the threaded wasm build keeps tensors in shared memory (lib/wasm/parallel.ts).
  */
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "./wasm/conv_grads.ts";
 import { replaceKernel } from "./wasm/kernel_util.ts";

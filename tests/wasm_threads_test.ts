@@ -1,4 +1,4 @@
-import { assert, assertAllClose, equal } from "./assert.ts";
+import { assert, assertAllClose, deepEqual, equal } from "./assert.ts";
 import { wasmThreadsAvailable } from "../lib/wasm_kernels.ts";
 
 const CHILD = new URL("./wasm_threads_child.ts", import.meta.url).pathname;
@@ -8,6 +8,10 @@ interface ChildResult {
   y: number[];
   dx: number[];
   dw: number[];
+  dpool: number[];
+  lrn: number[];
+  dlrn: number[];
+  splitLoops: number;
 }
 
 /** Run the child with a thread count; it must finish (and exit) within the timeout. */
@@ -39,5 +43,12 @@ Deno.test({
     assertAllClose(two.y, one.y, 1e-5, "conv output");
     assertAllClose(two.dx, one.dx, 1e-5, "input gradient");
     assertAllClose(two.dw, one.dw, 1e-5, "filter gradient");
+    // The JavaScript loops split across two threads give the very same bits as one thread.
+    equal(one.splitLoops, 0, "no split loops with 1 thread");
+    assert(two.splitLoops >= 4, `loops split across two threads: ${two.splitLoops}`);
+    deepEqual(two.dpool, one.dpool, "max-pool gradient");
+    deepEqual(two.lrn, one.lrn, "LRN");
+    deepEqual(two.dlrn, one.dlrn, "LRN gradient");
+    assert(one.dpool.some((v) => v !== 0) && one.dlrn.some((v) => v !== 0), "non-trivial gradients");
   },
 });

@@ -18,6 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { f32, input, type KernelArgs, original, Scope, type WasmBackend } from "./kernel_util.ts";
+import { runLoop } from "./parallel.ts";
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -163,9 +164,7 @@ export function conv2DBackpropInputKernel(args: KernelArgs): tf.TensorInfo {
 }
 
 /**
- * Pᵀ[(i, j, c), (n, o, q)] = x[n, o·sh − top + i, q·sw − left + j, c] for images n ∈ [n0, n1),
- * zero outside x, read from xt = x transposed to [Cin, N, H, W] so that each output row is a
- * (strided) run along W.
+ * Pᵀ for images [n0, n1) (see im2colTLoop), from xt = x transposed to [Cin, N, H, W].
  */
 function im2colT(
   scope: Scope,
@@ -177,31 +176,11 @@ function im2colT(
   g: Geometry,
 ): tf.TensorInfo {
   const [cin, n, h, w] = xt.shape;
-  const m = (n1 - n0) * oh * ow;
-  const out = scope.keep(scope.backend.makeOutput([g.kh * g.kw * cin, m], "float32"));
-  const src = f32(scope.backend, xt);
-  const dst = f32(scope.backend, out);
-  dst.fill(0);
-  for (let i = 0; i < g.kh; i++) {
-    for (let j = 0; j < g.kw; j++) {
-      // output columns q whose input column q·sw − left + j lies inside [0, w)
-      const z0 = j - g.left;
-      const qlo = Math.max(0, Math.ceil(-z0 / g.sw));
-      const qhi = Math.min(ow, Math.floor((w - 1 - z0) / g.sw) + 1);
-      for (let c = 0; c < cin; c++) {
-        let d = ((i * g.kw + j) * cin + c) * m;
-        for (let b = n0; b < n1; b++) {
-          const plane = (c * n + b) * h;
-          for (let o = 0; o < oh; o++, d += ow) {
-            const y = o * g.sh - g.top + i;
-            if (y < 0 || y >= h) continue;
-            let s = (plane + y) * w + z0 + qlo * g.sw;
-            for (let q = qlo; q < qhi; q++, s += g.sw) dst[d + q] = src[s];
-          }
-        }
-      }
-    }
-  }
+  const rows = g.kh * g.kw * cin;
+  const out = scope.keep(scope.backend.makeOutput([rows, (n1 - n0) * oh * ow], "float32"));
+  const P = f32(scope.backend, out);
+  const params = { cin, n, h, w, oh, ow, kw: g.kw, sh: g.sh, sw: g.sw, top: g.top, left: g.left, n0, n1 };
+  runLoop("im2colT", { XT: f32(scope.backend, xt), P }, params, rows, P.length);
   return out;
 }
 

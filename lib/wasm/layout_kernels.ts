@@ -6,10 +6,11 @@
  *  - Sum / Mean over leading axes (bias and batch-norm gradients reduce dy over N,H,W): the wasm
  *    kernels transpose the whole tensor first;
  *  - MaxPoolGrad: the wasm kernel is a scalar loop; here one pass over the windows that stops at
- *    the position of the pooled maximum.
+ *    the position of the pooled maximum (lib/wasm/loops.ts), on two threads.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { f32, input, type KernelArgs, original, size, type WasmBackend } from "./kernel_util.ts";
+import { runLoop } from "./parallel.ts";
 
 export function tileKernel(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -69,15 +70,8 @@ function reduceLeading(args: KernelArgs, name: "Sum" | "Mean"): tf.TensorInfo {
   const cols = size(x.shape.slice(k));
   const outShape = keepDims ? [...x.shape.slice(0, k).map(() => 1), ...x.shape.slice(k)] : x.shape.slice(k);
   const out = b.makeOutput(outShape, "float32");
-  const src = f32(b, x);
-  const dst = f32(b, out);
-  const acc = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) {
-    const base = i * cols;
-    for (let j = 0; j < cols; j++) acc[j] += src[base + j];
-  }
   const scale = name === "Mean" ? 1 / rows : 1;
-  for (let j = 0; j < cols; j++) dst[j] = acc[j] * scale;
+  runLoop("sumLeading", { X: f32(b, x), OUT: f32(b, out) }, { rows, cols, scale }, cols, rows * cols);
   return out;
 }
 
@@ -108,52 +102,18 @@ export function maxPoolGradKernel(args: KernelArgs): tf.TensorInfo {
   const X = f32(b, x);
   const DY = f32(b, dy);
   const DX = f32(b, dx);
-  DX.fill(0);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const { top, left } = info.padInfo;
-  // Each output channel's gradient goes to the first window position (row-major, as the cpu
-  // backend's strict '>' picks) whose input equals the pooled maximum, so most windows stop
-  // early; the forward output holds those maxima.
-  const Y = output ? f32(b, output) : undefined;
-  const pos = new Int32Array(fh * fw);
-  for (let bi = 0; bi < n; bi++) {
-    for (let i = 0; i < oh; i++) {
-      const h0 = Math.max(0, i * sh - top);
-      const h1 = Math.min(h, i * sh - top + fh);
-      for (let j = 0; j < ow; j++) {
-        const w0 = Math.max(0, j * sw - left);
-        const w1 = Math.min(w, j * sw - left + fw);
-        let np = 0;
-        for (let y = h0; y < h1; y++) {
-          for (let z = w0; z < w1; z++) pos[np++] = ((bi * h + y) * w + z) * c;
-        }
-        const g = ((bi * oh + i) * ow + j) * c;
-        for (let ch = 0; ch < c; ch++) {
-          let at = -1;
-          const m = Y ? Y[g + ch] : NaN;
-          for (let p = 0; p < np; p++) {
-            if (X[pos[p] + ch] === m) {
-              at = pos[p] + ch;
-              break;
-            }
-          }
-          if (at < 0) {
-            // no output given, or a NaN maximum: scan for the first largest value
-            let best = -Infinity;
-            for (let p = 0; p < np; p++) {
-              const v = X[pos[p] + ch];
-              if (v > best) {
-                best = v;
-                at = pos[p] + ch;
-              }
-            }
-          }
-          if (at >= 0) DX[at] += DY[g + ch];
-        }
-      }
-    }
-  }
+  // The forward output holds each window's maximum, so the scan can stop where it is found.
+  const Y = output ? f32(b, output) : X;
+  runLoop(
+    "maxPoolGrad",
+    { X, DY, DX, Y },
+    { h, w, c, oh, ow, sh, sw, fh, fw, top, left, hasY: output ? 1 : 0 },
+    n,
+    DY.length,
+  );
   return dx;
 }
 

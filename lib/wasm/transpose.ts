@@ -5,6 +5,8 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { input, type KernelArgs, original, size, type WasmBackend } from "./kernel_util.ts";
+import { type Params, transposeLoop, transposeRange } from "./loops.ts";
+import { runLoop } from "./parallel.ts";
 
 /** Merge runs of input axes that stay adjacent and in order under `perm`, and drop size-1 axes. */
 export function simplifyPerm(
@@ -26,6 +28,26 @@ export function simplifyPerm(
   return { shape: inShape, perm: rank };
 }
 
+/**
+ * The loop parameters of transpose(x, perm) for x of `shape` (lib/wasm/loops.ts): the simplified
+ * transpose padded to rank 4 with leading unit axes, as output shape and input strides; undefined
+ * when it is a plain copy.
+ */
+export function transposePlan(shape: readonly number[], perm: readonly number[]): Params | undefined {
+  const s = simplifyPerm(shape, perm);
+  if (s.shape.length <= 1) return undefined;
+  if (s.shape.length > 4) {
+    throw new Error(`transpose: rank ${s.shape.length} after simplification (shape ${shape}, perm ${perm})`);
+  }
+  const pad = 4 - s.shape.length;
+  const sh = [...new Array(pad).fill(1), ...s.shape];
+  const pm = [...Array.from({ length: pad }, (_, i) => i), ...s.perm.map((p) => p + pad)];
+  const inStride = [sh[1] * sh[2] * sh[3], sh[2] * sh[3], sh[3], 1];
+  const [o0, o1, o2, o3] = pm.map((p) => sh[p]);
+  const [s0, s1, s2, s3] = pm.map((p) => inStride[p]);
+  return { o0, o1, o2, o3, s0, s1, s2, s3 };
+}
+
 /** out = transpose(x, perm) for float32/int32 arrays; `shape` is x's shape. */
 export function transposeArray(
   x: Float32Array | Int32Array,
@@ -33,64 +55,9 @@ export function transposeArray(
   perm: readonly number[],
   out: Float32Array | Int32Array,
 ): void {
-  const s = simplifyPerm(shape, perm);
-  const r = s.shape.length;
-  if (r <= 1) {
-    out.set(x.subarray(0, out.length));
-    return;
-  }
-  if (r > 4) {
-    throw new Error(`transposeArray: rank ${r} after simplification (shape ${shape}, perm ${perm})`);
-  }
-  // Pad to rank 4 with leading unit axes.
-  const pad = 4 - r;
-  const sh = [...new Array(pad).fill(1), ...s.shape];
-  const pm = [...Array.from({ length: pad }, (_, i) => i), ...s.perm.map((p) => p + pad)];
-  const inStride = [sh[1] * sh[2] * sh[3], sh[2] * sh[3], sh[3], 1];
-  const o = pm.map((p) => sh[p]);
-  const st = pm.map((p) => inStride[p]);
-  const [o0, o1, o2, o3] = o;
-  const [s0, s1, s2, s3] = st;
-  if (s3 === 1) {
-    // innermost axis stays innermost: contiguous row copies
-    let k = 0;
-    for (let a = 0; a < o0; a++) {
-      for (let b = 0; b < o1; b++) {
-        for (let c = 0; c < o2; c++) {
-          const base = a * s0 + b * s1 + c * s2;
-          out.set(x.subarray(base, base + o3), k);
-          k += o3;
-        }
-      }
-    }
-    return;
-  }
-  // Innermost output axis reads with stride s3: tile the last two output axes so both the
-  // reads (along axis 2 in the input when s2 === 1) and the writes stay in cache.
-  const T = 32;
-  const outStride2 = o3;
-  const outStride1 = o2 * o3;
-  const outStride0 = o1 * outStride1;
-  for (let a = 0; a < o0; a++) {
-    for (let b = 0; b < o1; b++) {
-      const ib = a * s0 + b * s1;
-      const ob = a * outStride0 + b * outStride1;
-      for (let c0 = 0; c0 < o2; c0 += T) {
-        const c1 = Math.min(c0 + T, o2);
-        for (let d0 = 0; d0 < o3; d0 += T) {
-          const d1 = Math.min(d0 + T, o3);
-          for (let c = c0; c < c1; c++) {
-            let ii = ib + c * s2 + d0 * s3;
-            let oi = ob + c * outStride2 + d0;
-            for (let d = d0; d < d1; d++) {
-              out[oi++] = x[ii];
-              ii += s3;
-            }
-          }
-        }
-      }
-    }
-  }
+  const plan = transposePlan(shape, perm);
+  if (!plan) out.set(x.subarray(0, out.length));
+  else transposeLoop({ X: x as Float32Array, OUT: out as Float32Array }, plan, 0, transposeRange(plan));
 }
 
 export function transposeKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -109,6 +76,11 @@ export function transposeKernel({ inputs, backend, attrs }: KernelArgs): tf.Tens
     b.disposeData(out.dataId);
     return original("Transpose")({ inputs, backend, attrs }) as tf.TensorInfo;
   }
-  transposeArray(src, x.shape, perm, dst);
+  const plan = transposePlan(x.shape, perm);
+  if (plan && src instanceof Float32Array && dst instanceof Float32Array) {
+    runLoop("transpose", { X: src, OUT: dst }, plan, transposeRange(plan), dst.length);
+  } else {
+    transposeArray(src, x.shape, perm, dst);
+  }
   return out;
 }
