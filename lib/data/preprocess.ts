@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
-import { cacheRoot, dataRoot } from "../config.ts";
+import { cacheRoot, dataRoot, displayPath } from "../config.ts";
 import { type FaceSet, selectFaces } from "../faceset.ts";
 import { lfwImageList, readLfwIndex, subsetByMinImages } from "./lfw.ts";
 import { readPgm } from "./pgm.ts";
@@ -277,7 +277,7 @@ export async function loadOrBuildFaces(spec: FaceCacheSpec, opts: BuildOptions =
       reason = stale;
     }
   }
-  log(`preprocessing ${spec.items.length} images into ${files.pixels} (${reason})`);
+  log(`preprocessing ${spec.items.length} images into ${displayPath(files.pixels)} (${reason})`);
 
   const { size } = spec.settings;
   const px = size * size;
