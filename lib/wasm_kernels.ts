@@ -10,8 +10,9 @@
  *   JavaScript (lib/wasm/layout_kernels.ts).
  * - `LRN` and `LRNGrad` as running window sums in JavaScript (lib/wasm/lrn.ts).
  *
- * The JavaScript loops behind them (lib/wasm/loops.ts) split big jobs between this thread and a
- * helper worker when the threaded wasm build keeps tensors in shared memory (lib/wasm/parallel.ts).
+ * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool and LRN ones split big
+ * jobs between this thread and a helper worker when the threaded wasm build keeps tensors in
+ * shared memory (lib/wasm/parallel.ts).
  */
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "./wasm/conv_grads.ts";
 import { replaceKernel } from "./wasm/kernel_util.ts";

@@ -18,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { f32, input, type KernelArgs, original, Scope, type WasmBackend } from "./kernel_util.ts";
-import { runLoop } from "./parallel.ts";
+import { im2colTLoop } from "./loops.ts";
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -180,7 +180,7 @@ function im2colT(
   const out = scope.keep(scope.backend.makeOutput([rows, (n1 - n0) * oh * ow], "float32"));
   const P = f32(scope.backend, out);
   const params = { cin, n, h, w, oh, ow, kw: g.kw, sh: g.sh, sw: g.sw, top: g.top, left: g.left, n0, n1 };
-  runLoop("im2colT", { XT: f32(scope.backend, xt), P }, params, rows, P.length);
+  im2colTLoop({ XT: f32(scope.backend, xt), P }, params, 0, rows);
   return out;
 }
 

@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { f32, input, type KernelArgs, original, size, type WasmBackend } from "./kernel_util.ts";
+import { sumLeadingLoop } from "./loops.ts";
 import { runLoop } from "./parallel.ts";
 
 export function tileKernel(args: KernelArgs): tf.TensorInfo {
@@ -71,7 +72,7 @@ function reduceLeading(args: KernelArgs, name: "Sum" | "Mean"): tf.TensorInfo {
   const outShape = keepDims ? [...x.shape.slice(0, k).map(() => 1), ...x.shape.slice(k)] : x.shape.slice(k);
   const out = b.makeOutput(outShape, "float32");
   const scale = name === "Mean" ? 1 / rows : 1;
-  runLoop("sumLeading", { X: f32(b, x), OUT: f32(b, out) }, { rows, cols, scale }, cols, rows * cols);
+  sumLeadingLoop({ X: f32(b, x), OUT: f32(b, out) }, { rows, cols, scale }, 0, cols);
   return out;
 }
 

@@ -3,7 +3,7 @@
  * that sees the same shared memory. With the threaded wasm build the tensors live in a
  * SharedArrayBuffer, so the helper can fill half of an output in place while this thread fills
  * the other half. XNNPACK already runs the convolutions on every core; without this, the project's
- * JavaScript kernels (max-pool and LRN gradients, im2col) ran on one core while the other idled.
+ * JavaScript max-pool and LRN kernels ran on one core while the other idled.
  *
  * The halves never share an output element, so the result is bit-for-bit that of one thread.
  * Anything else (no shared memory, one core, a small job) runs here, on this thread.

@@ -6,7 +6,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { input, type KernelArgs, original, size, type WasmBackend } from "./kernel_util.ts";
 import { type Params, transposeLoop, transposeRange } from "./loops.ts";
-import { runLoop } from "./parallel.ts";
 
 /** Merge runs of input axes that stay adjacent and in order under `perm`, and drop size-1 axes. */
 export function simplifyPerm(
@@ -76,11 +75,6 @@ export function transposeKernel({ inputs, backend, attrs }: KernelArgs): tf.Tens
     b.disposeData(out.dataId);
     return original("Transpose")({ inputs, backend, attrs }) as tf.TensorInfo;
   }
-  const plan = transposePlan(x.shape, perm);
-  if (plan && src instanceof Float32Array && dst instanceof Float32Array) {
-    runLoop("transpose", { X: src, OUT: dst }, plan, transposeRange(plan), dst.length);
-  } else {
-    transposeArray(src, x.shape, perm, dst);
-  }
+  transposeArray(src, x.shape, perm, dst);
   return out;
 }
