@@ -26,10 +26,6 @@ export function setLoopThreads(threads: 1 | 2): void {
   helperThreads = threads;
 }
 
-export function loopThreads(): number {
-  return helperThreads;
-}
-
 /** How many loops this process has split across two threads so far. */
 export function splitLoopCount(): number {
   return splitRuns;
