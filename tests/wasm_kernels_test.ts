@@ -8,6 +8,7 @@ import { simplifyPerm, transposeArray, transposeKernel } from "../lib/wasm/trans
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "../lib/wasm/conv_grads.ts";
 import { lrnGradKernel, lrnKernel } from "../lib/wasm/lrn.ts";
 import { maxPoolGradKernel, splitVKernel } from "../lib/wasm/layout_kernels.ts";
+import { swapPays } from "../lib/wasm/matmul.ts";
 
 /** Deterministic pseudo-random values in [-1, 1) so both backends see identical inputs. */
 function rand(n: number, seed: number): Float32Array {
@@ -104,6 +105,9 @@ Deno.test("wasm matMul with transposed operands matches the cpu backend", async 
     [[5, 7], [3, 7], false, true],
     [[7, 5], [3, 7], true, true],
     [[2, 7, 5], [2, 3, 7], true, true],
+    // a dense layer's dy·Wᵀ: taken as (W·dyᵀ)ᵀ (see swapPays)
+    [[4, 30], [50, 30], false, true],
+    [[32, 64], [150, 64], false, true],
   ];
   for (const [sa, sb, ta, tb] of shapes) {
     const run = () =>
@@ -137,6 +141,23 @@ function bruteTranspose(x: Float32Array, shape: number[], perm: number[]): Float
   }
   return out;
 }
+
+Deno.test("a·bᵀ taken as (b·aᵀ)ᵀ gives the same bits as with b transposed first", async () => {
+  equal(swapPays([1, 32, 1024], [1, 2304, 1024]), true);
+  equal(swapPays([1, 32, 8], [1, 4, 8]), false);
+  equal(swapPays([2, 32, 1024], [2, 2304, 1024]), false); // batched: the slow loop either way
+  const [sa, sb] = [[32, 96], [200, 96]];
+  const { swapped, explicit } = await on("wasm", () =>
+    tf.tidy(() => {
+      const a = tf.tensor(rand(sa[0] * sa[1], 5), sa);
+      const b = tf.tensor(rand(sb[0] * sb[1], 6), sb);
+      return {
+        swapped: tf.matMul(a, b, false, true).dataSync(),
+        explicit: tf.matMul(a, tf.transpose(b)).dataSync(),
+      };
+    }));
+  deepEqual(swapped, explicit);
+});
 
 Deno.test("JS transpose matches a brute-force transpose, including on the wasm backend", async () => {
   const cases: [number[], number[]][] = [
