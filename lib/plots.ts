@@ -225,7 +225,6 @@ export interface DistanceHistogramOptions extends FigureOptions {
   range?: [number, number] | "auto";
 }
 
-/** Overlaid density histograms of same-identity (++) and different-identity (+−) pair distances. */
 /**
  * x range for squared distances between unit vectors: 0 to the largest value rounded up to a tenth,
  * at most 4 (their ceiling) and at least 0.1. A collapsed embedding, whose distances all lie near 0,
@@ -237,6 +236,7 @@ export function histogramRange(...samples: ArrayLike<number>[]): [number, number
   return [0, Math.min(4, Math.max(0.1, Math.ceil(10 * max - 1e-9) / 10))];
 }
 
+/** Overlaid density histograms of same-identity (++) and different-identity (+−) pair distances. */
 export async function distanceHistograms(
   positive: ArrayLike<number>,
   negative: ArrayLike<number>,

@@ -221,13 +221,7 @@ function filterGradByPatches(
     const dyc = n1 - n0 === n ? dy2 : rowBlock(scope, dy2, n0 * oh * ow, rows);
     const a = scope.reshape(pt, [1, patch, rows]);
     const b = scope.reshape(dyc, [1, rows, cout]);
-    const part = scope.keep(
-      original("BatchMatMul")({
-        inputs: { a, b },
-        backend: scope.backend,
-        attrs: { transposeA: false, transposeB: false },
-      }) as tf.TensorInfo,
-    );
+    const part = scope.run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false });
     const acc = f32(scope.backend, dw); // re-taken: the heap may have moved
     const add = f32(scope.backend, part);
     for (let k = 0; k < acc.length; k++) acc[k] += add[k];

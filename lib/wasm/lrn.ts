@@ -11,7 +11,7 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { f32, input, type KernelArgs, original, type WasmBackend } from "./kernel_util.ts";
-import type { Params } from "./loops.ts";
+import type { Arrays } from "./loops.ts";
 import { runLoop } from "./parallel.ts";
 
 interface LrnAttrs {
@@ -21,20 +21,29 @@ interface LrnAttrs {
   beta: number;
 }
 
-function params(args: KernelArgs, depth: number): Params {
+/**
+ * Run LRN loop `name` over every pixel of `x` into a new tensor of x's shape; `arrays` names the
+ * loop's other inputs and the output (taken after the output exists: allocation may move the heap).
+ */
+function runLrn(
+  args: KernelArgs,
+  name: "lrn" | "lrnGrad",
+  x: tf.TensorInfo,
+  arrays: (b: WasmBackend, out: tf.TensorInfo) => Arrays,
+): tf.TensorInfo {
   const { depthRadius: r, bias, alpha, beta } = args.attrs as unknown as LrnAttrs;
-  return { depth, r, bias, alpha, beta };
+  const b = args.backend as WasmBackend;
+  const out = b.makeOutput(x.shape, "float32");
+  const depth = x.shape[x.shape.length - 1];
+  const X = f32(b, x);
+  runLoop(name, { X, ...arrays(b, out) }, { depth, r, bias, alpha, beta }, X.length / depth, X.length);
+  return out;
 }
 
 export function lrnKernel(args: KernelArgs): tf.TensorInfo {
   const x = input(args.inputs, "x", "LRN");
   if (x.dtype !== "float32") return original("LRN")(args) as tf.TensorInfo;
-  const b = args.backend as WasmBackend;
-  const out = b.makeOutput(x.shape, "float32");
-  const X = f32(b, x);
-  const depth = x.shape[x.shape.length - 1];
-  runLoop("lrn", { X, Y: f32(b, out) }, params(args, depth), X.length / depth, X.length);
-  return out;
+  return runLrn(args, "lrn", x, (b, out) => ({ Y: f32(b, out) }));
 }
 
 export function lrnGradKernel(args: KernelArgs): tf.TensorInfo {
@@ -42,11 +51,5 @@ export function lrnGradKernel(args: KernelArgs): tf.TensorInfo {
   const y = input(args.inputs, "y", "LRNGrad");
   const dy = input(args.inputs, "dy", "LRNGrad");
   if (x.dtype !== "float32") return original("LRNGrad")(args) as tf.TensorInfo;
-  const b = args.backend as WasmBackend;
-  const out = b.makeOutput(x.shape, "float32");
-  const X = f32(b, x);
-  const depth = x.shape[x.shape.length - 1];
-  const arrays = { X, Y: f32(b, y), DY: f32(b, dy), DX: f32(b, out) };
-  runLoop("lrnGrad", arrays, params(args, depth), X.length / depth, X.length);
-  return out;
+  return runLrn(args, "lrnGrad", x, (b, out) => ({ Y: f32(b, y), DY: f32(b, dy), DX: f32(b, out) }));
 }

@@ -26,26 +26,23 @@ export function batchMatMulKernel(args: KernelArgs): tf.TensorInfo {
   const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
   if (!transposeA && !transposeB) return original("BatchMatMul")(args) as tf.TensorInfo;
   const scope = new Scope(backend as WasmBackend, "BatchMatMul");
+  const transpose = (x: tf.TensorInfo) => scope.run("Transpose", { x }, { perm: swapLast(x.shape.length) });
   let a = input(inputs, "a", "BatchMatMul");
   let b = input(inputs, "b", "BatchMatMul");
-  if (transposeB && !transposeA && swapPays(a.shape, b.shape)) {
-    // a·bᵀ = (b·aᵀ)ᵀ: transposes a and the product, both small, instead of b (a dense layer's
-    // weights, for dy·Wᵀ): ZF's 2304×1024 layer 18.6 → 2.8 ms, the same bits.
-    const at = scope.run("Transpose", { x: a }, { perm: swapLast(a.shape.length) });
-    const r = original("BatchMatMul")({
-      inputs: { a: b, b: at },
+  // a·bᵀ = (b·aᵀ)ᵀ: transposes a and the product, both small, instead of b (a dense layer's
+  // weights, for dy·Wᵀ): ZF's 2304×1024 layer 18.6 → 2.8 ms, the same bits.
+  const swap = transposeB && !transposeA && swapPays(a.shape, b.shape);
+  if (swap) [a, b] = [b, transpose(a)];
+  else {
+    if (transposeA) a = transpose(a);
+    if (transposeB) b = transpose(b);
+  }
+  const out = scope.keep(
+    original("BatchMatMul")({
+      inputs: { a, b },
       backend,
       attrs: { transposeA: false, transposeB: false },
-    }) as tf.TensorInfo;
-    scope.keep(r);
-    return scope.finish(scope.run("Transpose", { x: r }, { perm: swapLast(r.shape.length) }));
-  }
-  if (transposeA) a = scope.run("Transpose", { x: a }, { perm: swapLast(a.shape.length) });
-  if (transposeB) b = scope.run("Transpose", { x: b }, { perm: swapLast(b.shape.length) });
-  const out = original("BatchMatMul")({
-    inputs: { a, b },
-    backend,
-    attrs: { transposeA: false, transposeB: false },
-  });
-  return scope.finish(out as tf.TensorInfo);
+    }) as tf.TensorInfo,
+  );
+  return scope.finish(swap ? transpose(out) : out);
 }
