@@ -25,7 +25,7 @@ import { augmentBatch, type AugmentOptions } from "./augment.ts";
 import { embed } from "./embed.ts";
 import type { ModelOptions } from "./models/common.ts";
 import { buildInception } from "./models/inception.ts";
-import { buildZeilerFergus } from "./models/zeiler_fergus.ts";
+import { buildZeilerFergus, ZF_DEFAULTS } from "./models/zeiler_fergus.ts";
 import {
   commitDir,
   folderSaveHandler,
@@ -454,6 +454,49 @@ export function describeOptimizer(cfg: TrainConfig): string {
       ? `${name} ${s.start}`
       : `${name} ${s.start} → ${s.end} in ${s.stages} steps`
     : `${name} ${s.start}, ×${s.factor} on plateau (patience ${s.patience}) down to ${s.min}`;
+}
+
+/**
+ * The settings table of a training run, as the notebooks show it: backend, data, batches, loss,
+ * optimizer, (ZF) dropout and batch-norm momentum, augmentation, and time and mean throughput.
+ * `identities` is the number of identities in the data (used when the config does not cap it).
+ */
+export function runSettings(
+  run: { config: TrainConfig; history: HistoryRow[] },
+  identities: number,
+  backendSummary: string,
+): { setting: string; value: string | number }[] {
+  const cfg = run.config;
+  const total = (f: (h: HistoryRow) => number) => run.history.reduce((s, h) => s + f(h), 0);
+  const rows: { setting: string; value: string | number }[] = [
+    { setting: "backend", value: backendSummary.split(" — ")[0].replace("TensorFlow.js backend: ", "") },
+    { setting: "identities × images", value: `${cfg.maxIdentities ?? identities} × ≥ ${cfg.minImages}` },
+    { setting: "epochs", value: cfg.epochs },
+    {
+      setting: "batches per epoch × batch size (K per person)",
+      value: `${cfg.batchesPerEpoch} × ${cfg.batchSize} (K = ${cfg.k})`,
+    },
+    { setting: "loss", value: `triplet, ${cfg.mining}, margin ${cfg.margin}` },
+    { setting: "optimizer, learning rate", value: describeOptimizer(cfg) },
+  ];
+  if (cfg.model === "zf") {
+    const dropout = cfg.modelOptions.dropout ?? ZF_DEFAULTS.dropout;
+    const momentum = cfg.modelOptions.batchNormMomentum ?? ZF_DEFAULTS.batchNormMomentum;
+    rows.push({ setting: "dropout (drop1, drop2), batch-norm momentum", value: `${dropout}, ${momentum}` });
+  }
+  rows.push(
+    {
+      setting: "augmentation",
+      value: cfg.augment ? Object.entries(cfg.augment).map(([k, v]) => `${k} ${v}`).join(", ") : "none",
+    },
+    {
+      setting: "training time",
+      value: `${(total((h) => h.seconds) / 60).toFixed(1)} min, ${
+        (total((h) => h.imagesPerSecond) / run.history.length).toFixed(1)
+      } images/s`,
+    },
+  );
+  return rows;
 }
 
 /** Change the learning rate of an SGD, momentum or Adam optimizer. */

@@ -19,11 +19,14 @@ export interface ZeilerFergusOptions extends ModelOptions {
   batchNormMomentum?: number;
 }
 
+/** The slides' dropout and Keras' batch-norm momentum, used where the options leave them out. */
+export const ZF_DEFAULTS = { dropout: 0.5, batchNormMomentum: 0.99 } as const;
+
 /** Build the modified Zeiler&Fergus network (a functional tfjs-layers model named `zeiler_fergus`). */
 export function buildZeilerFergus(opts: ZeilerFergusOptions = {}): tfl.LayersModel {
   const b = new Builder(opts);
-  const rate = opts.dropout ?? 0.5;
-  const momentum = opts.batchNormMomentum ?? 0.99;
+  const rate = opts.dropout ?? ZF_DEFAULTS.dropout;
+  const momentum = opts.batchNormMomentum ?? ZF_DEFAULTS.batchNormMomentum;
   const input = b.input();
   let x = b.conv(input, "conv1", 64, 7, 2);
   x = b.maxPool(x, "pool1");
