@@ -9,8 +9,9 @@
  * - `Tile`, `Sum`/`Mean` over leading axes, `MaxPoolGrad` and `SplitV` (Concat's gradient) in
  *   JavaScript (lib/wasm/layout_kernels.ts).
  * - `LRN` and `LRNGrad` as running window sums in JavaScript (lib/wasm/lrn.ts).
+ * - `FusedBatchNorm` in JavaScript, the same bits as the build's kernel (lib/wasm/batch_norm.ts).
  *
- * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool and LRN ones split big
+ * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool, LRN and batch-norm ones split big
  * jobs between this thread and a helper worker when the threaded wasm build keeps tensors in
  * shared memory (lib/wasm/parallel.ts).
  */
@@ -20,6 +21,7 @@ import { batchMatMulKernel } from "./wasm/matmul.ts";
 import { maxPoolGradKernel, meanKernel, splitVKernel, sumKernel, tileKernel } from "./wasm/layout_kernels.ts";
 import { transposeKernel } from "./wasm/transpose.ts";
 import { lrnGradKernel, lrnKernel } from "./wasm/lrn.ts";
+import { fusedBatchNormKernel } from "./wasm/batch_norm.ts";
 import type * as tf from "@tensorflow/tfjs-core";
 
 export { startWasmBackend, wasmThreadCount, wasmThreadsAvailable } from "./wasm/threads.ts";
@@ -36,6 +38,7 @@ const KERNELS: [string, tf.KernelFunc][] = [
   ["SplitV", splitVKernel as tf.KernelFunc],
   ["LRN", lrnKernel as tf.KernelFunc],
   ["LRNGrad", lrnGradKernel as tf.KernelFunc],
+  ["FusedBatchNorm", fusedBatchNormKernel as tf.KernelFunc],
 ];
 
 let installed: string[] | undefined;

@@ -9,6 +9,8 @@ import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "../lib/wa
 import { lrnGradKernel, lrnKernel } from "../lib/wasm/lrn.ts";
 import { maxPoolGradKernel, splitVKernel } from "../lib/wasm/layout_kernels.ts";
 import { swapPays } from "../lib/wasm/matmul.ts";
+import { fusedBatchNormKernel } from "../lib/wasm/batch_norm.ts";
+import { original } from "../lib/wasm/kernel_util.ts";
 
 /** Deterministic pseudo-random values in [-1, 1) so both backends see identical inputs. */
 function rand(n: number, seed: number): Float32Array {
@@ -302,6 +304,52 @@ Deno.test("wasm LRN and its gradient match a by-definition loop and the cpu back
   }
 });
 
+Deno.test("wasm FusedBatchNorm has the build's own bits and matches the definition", async () => {
+  // [shape, epsilon, with offset, with scale, per-channel mean (false: one broadcast scalar)]
+  const cases: [number[], number, boolean, boolean, boolean][] = [
+    [[2, 5, 5, 7], 1e-3, true, true, true],
+    [[3, 4, 6], 1e-5, false, true, true],
+    [[4, 9], 0.1, true, false, true],
+    [[2, 2, 3], 1e-3, false, false, true],
+    [[2, 3, 4], 1e-3, true, true, false], // falls back to the build's kernel
+  ];
+  for (const [shape, eps, withOffset, withScale, perChannel] of cases) {
+    const what =
+      `batchNorm ${shape} eps ${eps} offset ${withOffset} scale ${withScale} perChannel ${perChannel}`;
+    const n = shape.reduce((p, q) => p * q);
+    const c = perChannel ? shape[shape.length - 1] : 1;
+    const xs = rand(n, n).map((v) => 3 * v + 0.5);
+    const ms = rand(c, c + 1);
+    const vs = rand(c, c + 2).map((v) => v + 1.5);
+    const os = rand(c, c + 3);
+    const ss = rand(c, c + 4).map((v) => v + 1);
+    const { got, build } = await on("wasm", () =>
+      tf.tidy(() => {
+        const [x, m, v, o, s] = [
+          tf.tensor(xs, shape),
+          tf.tensor(ms),
+          tf.tensor(vs),
+          tf.tensor(os),
+          tf.tensor(ss),
+        ];
+        const inputs: tf.NamedTensorInfoMap = { x, mean: m, variance: v };
+        if (withOffset) inputs.offset = o;
+        if (withScale) inputs.scale = s;
+        const args = { inputs, backend: tf.backend(), attrs: { varianceEpsilon: eps } };
+        equal(tf.getKernel("FusedBatchNorm", "wasm")?.kernelFunc, fusedBatchNormKernel, "ours registered");
+        const ref = tf.engine().makeTensorFromTensorInfo(original("FusedBatchNorm")(args) as tf.TensorInfo);
+        const y = tf.batchNorm(x, m, v, withOffset ? o : undefined, withScale ? s : undefined, eps);
+        return { got: y.dataSync(), build: ref.dataSync() };
+      }));
+    deepEqual(Array.from(got), Array.from(build), `${what}: bits of the build's kernel`);
+    const want = Array.from(xs, (x, i) => {
+      const k = i % c;
+      return (withOffset ? os[k] : 0) + (x - ms[k]) * (withScale ? ss[k] : 1) / Math.sqrt(vs[k] + eps);
+    });
+    assertAllClose(got, want, 1e-5, `${what}: definition`);
+  }
+});
+
 Deno.test("wasm Tile, Sum/Mean over leading axes and SplitV match the cpu backend", async () => {
   const run = () =>
     tf.tidy(() => {
@@ -345,6 +393,7 @@ Deno.test("installWasmTrainingKernels puts the project's kernels in the wasm reg
     ["SplitV", splitVKernel],
     ["LRN", lrnKernel],
     ["LRNGrad", lrnGradKernel],
+    ["FusedBatchNorm", fusedBatchNormKernel],
   ];
   for (const [name, fn] of expect) {
     equal(names.includes(name), true, `${name} listed`);

@@ -31,20 +31,26 @@ interface Geometry {
   left: number;
 }
 
-function geometry(
-  xShape: [number, number, number, number],
-  filterShape: [number, number, number, number],
-  strides: number | [number, number],
-  pad: unknown,
-  dimRoundingMode: unknown,
-): Geometry {
+type Shape4 = [number, number, number, number];
+
+/** The attributes both gradient kernels get (each also gets the shape of what it computes). */
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: unknown;
+  dataFormat: string;
+  dimRoundingMode: unknown;
+  inputShape: Shape4;
+  filterShape: Shape4;
+}
+
+function geometry(xShape: Shape4, filterShape: Shape4, a: ConvGradAttrs): Geometry {
   const info = tf.backend_util.computeConv2DInfo(
     xShape,
     filterShape,
-    strides,
+    a.strides,
     1,
-    pad as "same",
-    dimRoundingMode as "floor" | undefined,
+    a.pad as "same",
+    a.dimRoundingMode as "floor" | undefined,
     false,
     "channelsLast",
   );
@@ -115,24 +121,12 @@ function flipSwap(scope: Scope, filter: tf.TensorInfo): tf.TensorInfo {
 
 export function conv2DBackpropInputKernel(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
-  const a = attrs as unknown as {
-    strides: number | [number, number];
-    pad: unknown;
-    dataFormat: string;
-    dimRoundingMode: unknown;
-    inputShape: [number, number, number, number];
-  };
+  const a = attrs as unknown as ConvGradAttrs;
   if (a.dataFormat === "NCHW") return original("Conv2DBackpropInput")(args) as tf.TensorInfo;
   const dy = input(inputs, "dy", "Conv2DBackpropInput");
   const filter = input(inputs, "filter", "Conv2DBackpropInput");
   const [n, h, w, cin] = a.inputShape;
-  const g = geometry(
-    a.inputShape,
-    filter.shape as [number, number, number, number],
-    a.strides,
-    a.pad,
-    a.dimRoundingMode,
-  );
+  const g = geometry(a.inputShape, filter.shape as Shape4, a);
   const scope = new Scope(backend as WasmBackend, "Conv2DBackpropInput");
   let d = g.sh > 1 || g.sw > 1 ? dilate(scope, dy, g.sh, g.sw) : dy;
   const rows = window(g.top - (g.kh - 1), h - 1 + g.top, d.shape[1]);
@@ -205,7 +199,7 @@ function filterGradByPatches(
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   g: Geometry,
-  filterShape: [number, number, number, number],
+  filterShape: Shape4,
 ): tf.TensorInfo {
   const [n, oh, ow, cout] = dy.shape;
   const patch = g.kh * g.kw * x.shape[3];
@@ -232,13 +226,7 @@ function filterGradByPatches(
 
 export function conv2DBackpropFilterKernel(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
-  const a = attrs as unknown as {
-    strides: number | [number, number];
-    pad: unknown;
-    dataFormat: string;
-    dimRoundingMode: unknown;
-    filterShape: [number, number, number, number];
-  };
+  const a = attrs as unknown as ConvGradAttrs;
   if (a.dataFormat === "NCHW") {
     throw new Error("Conv2DBackpropFilter on wasm supports only NHWC (dataFormat 'NHWC' / channelsLast)");
   }
@@ -246,13 +234,7 @@ export function conv2DBackpropFilterKernel(args: KernelArgs): tf.TensorInfo {
   const dy = input(inputs, "dy", "Conv2DBackpropFilter");
   const [n, h, w, cin] = x.shape;
   const [, oh, ow, cout] = dy.shape;
-  const g = geometry(
-    x.shape as [number, number, number, number],
-    a.filterShape,
-    a.strides,
-    a.pad,
-    a.dimRoundingMode,
-  );
+  const g = geometry(x.shape as Shape4, a.filterShape, a);
   const scope = new Scope(backend as WasmBackend, "Conv2DBackpropFilter");
   let dw: tf.TensorInfo;
   if (g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && h === oh && w === ow) {

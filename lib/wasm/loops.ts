@@ -124,6 +124,32 @@ export function lrnGradLoop(a: Arrays, p: Params, lo: number, hi: number): void 
 }
 
 /**
+ * Batch normalisation of pixels [lo, hi), with the wasm build's own arithmetic so that the bits
+ * match it: nf = sqrtf(var + eps) in float32, y = offset + ((x − mean)·scale in float32) / nf in
+ * float64, rounded to float32 on store. Arrays: X, MEAN, VAR, Y, and OFFSET / SCALE when p.hasOffset
+ * / p.hasScale (otherwise 0 / 1); the four parameters have one value per channel.
+ */
+export function batchNormLoop(a: Arrays, p: Params, lo: number, hi: number): void {
+  const { X, MEAN, VAR, OFFSET, SCALE, Y } = a;
+  const { depth, eps, hasOffset, hasScale } = p;
+  const e = Math.fround(eps);
+  const nf = new Float64Array(depth);
+  const off = new Float64Array(depth);
+  const sc = new Float64Array(depth).fill(1);
+  for (let c = 0; c < depth; c++) {
+    nf[c] = Math.fround(Math.sqrt(Math.fround(VAR[c] + e)));
+    if (hasOffset) off[c] = OFFSET[c];
+    if (hasScale) sc[c] = SCALE[c];
+  }
+  for (let px = lo; px < hi; px++) {
+    const base = px * depth;
+    for (let c = 0; c < depth; c++) {
+      Y[base + c] = off[c] + Math.fround(Math.fround(X[base + c] - MEAN[c]) * sc[c]) / nf[c];
+    }
+  }
+}
+
+/**
  * Rows [lo, hi) of Pᵀ, the transposed im2col patches of images [n0, n1): row (i, j, c), column
  * (n, o, q) holds x[n, o·sh − top + i, q·sw − left + j, c], zero outside x. Reads XT = x as
  * [Cin, N, H, W], so that each output run is a (strided) run along W. Arrays: XT, P.
@@ -227,4 +253,5 @@ export const LOOPS: Record<string, Loop> = {
   maxPoolGrad: maxPoolGradLoop,
   lrn: lrnLoop,
   lrnGrad: lrnGradLoop,
+  batchNorm: batchNormLoop,
 };
