@@ -4,6 +4,7 @@
  * which person.
  */
 import { pairDistanceDistributions, separatingThreshold } from "./analysis.ts";
+import { type ClassifierSpec, type FittedClassifier, rankClasses } from "./classifiers.ts";
 import { type Box, type Face, type GroupPhoto, memberAt } from "./faces.ts";
 import { Rng } from "./rng.ts";
 
@@ -46,6 +47,98 @@ export function holdOutSplit(
     test.push(...m.slice(m.length - h));
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+
+/** Notebook 05's classifier set-up: who it knows, which photos train and test it, and which kind. */
+export interface KnownStrangerSplit {
+  /** People 0 … known − 1 are the classifier's classes; the others are strangers to it. */
+  known: number;
+  /** Photos of known people it is trained on, and their held-out photos (indices into the labels). */
+  train: number[];
+  test: number[];
+  /** Photos of the strangers. */
+  stranger: number[];
+  /** Held-out photos per known person: 3 when each has at least 4 photos, otherwise 1. */
+  heldOut: number;
+  /** SVM (RBF, C = 10) when every known person keeps at least 5 training photos, otherwise 1-NN. */
+  spec: ClassifierSpec;
+}
+
+/**
+ * Split the photos of `people` unseen people (labels 0 … people − 1): with three or more, the last
+ * person is a stranger the classifier is never told about; each known person's last photos are held
+ * out (see holdOutSplit). Few photos per person make a kernel SVM's probability model meaningless,
+ * so the classifier is then a nearest neighbour instead.
+ */
+export function knownStrangerSplit(labels: ArrayLike<number>, people: number): KnownStrangerSplit {
+  if (!Number.isInteger(people) || people < 2) {
+    throw new RangeError(`need at least 2 people, got ${people}`);
+  }
+  const counts = new Array<number>(people).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (!Number.isInteger(l) || l < 0 || l >= people) {
+      throw new RangeError(`label ${l} outside 0…${people - 1}`);
+    }
+    counts[l]++;
+  }
+  const known = people >= 3 ? people - 1 : people;
+  const missing = counts.findIndex((c, l) => l < known && c === 0);
+  if (missing >= 0) throw new RangeError(`person ${missing} has no photos`);
+  const heldOut = Math.min(...counts.slice(0, known)) >= 4 ? 3 : 1;
+  const isKnown = (i: number) => labels[i] < known;
+  // Strangers share one pseudo-label, only so that holdOutSplit sees every index.
+  const split = holdOutSplit(Array.from(labels, (l) => (l < known ? l : -1)), heldOut);
+  const train = split.train.filter(isKnown);
+  const test = split.test.filter(isKnown);
+  const stranger = Array.from({ length: labels.length }, (_, i) => i).filter((i) => !isKnown(i));
+  const trainCounts = new Array<number>(known).fill(0);
+  for (const i of train) trainCounts[labels[i]]++;
+  const spec: ClassifierSpec = Math.min(...trainCounts) >= 5
+    ? { kind: "svm", kernel: "rbf", C: 10, gamma: "scale" }
+    : { kind: "knn", k: 1 };
+  return { known, train, test, stranger, heldOut, spec };
+}
+
+/** One held-out photo in notebook 05's table. */
+export interface HeldOutPrediction {
+  photo: string;
+  person: string;
+  predicted: string;
+  confidence: number;
+  "p(true person)": number;
+}
+
+/**
+ * The fitted classifier's most probable person for each photo in `rows` (indices into the n × dim
+ * embeddings `x`, with `labels`, `names` and `paths` per photo), its probability and the probability
+ * of the true person; `accuracy` is the fraction predicted right.
+ */
+export function heldOutPredictions(
+  clf: FittedClassifier,
+  x: Float32Array,
+  dim: number,
+  rows: number[],
+  photos: { labels: ArrayLike<number>; paths: string[] },
+  names: string[],
+): { rows: HeldOutPrediction[]; accuracy: number } {
+  const k = clf.classes.length;
+  const probs = clf.probabilities(gatherRows(x, dim, rows));
+  const out = rows.map((i, r) => {
+    const row = probs.subarray(r * k, (r + 1) * k);
+    const top = rankClasses(row, clf.classes, 1)[0];
+    const truth = photos.labels[i];
+    const j = clf.classes.indexOf(truth);
+    return {
+      photo: photos.paths[i],
+      person: names[truth],
+      predicted: names[top.label],
+      confidence: top.probability,
+      "p(true person)": j >= 0 ? row[j] : 0,
+    };
+  });
+  const right = out.filter((r) => r.person === r.predicted).length;
+  return { rows: out, accuracy: out.length ? right / out.length : NaN };
 }
 
 export interface ExamplePair {

@@ -5,9 +5,12 @@ import {
   betterNetwork,
   examplePairs,
   gatherRows,
+  heldOutPredictions,
   holdOutSplit,
+  knownStrangerSplit,
   separationTable,
 } from "../lib/own_faces.ts";
+import { fitClassifier } from "../lib/classifiers.ts";
 
 Deno.test("gatherRows copies the chosen rows in order", () => {
   const x = Float32Array.from({ length: 12 }, (_, i) => i); // 4 rows of 3
@@ -99,4 +102,53 @@ Deno.test("betterNetwork picks the higher balanced accuracy and says so on a tie
     message: "both networks separate these people equally well; using zf",
   });
   throws(() => betterNetwork([]), /no networks/);
+});
+
+Deno.test("knownStrangerSplit: hand-worked splits, the stranger and the classifier kind", () => {
+  // people 0, 1, 2 known (4, 5, 4 photos), person 3 the stranger; each known one has ≥ 4 → 3 held out
+  const labels = [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 0, 1, 2, 1];
+  const s = knownStrangerSplit(labels, 4);
+  equal(s.known, 3);
+  equal(s.heldOut, 3);
+  // person 0: photos 0 4 8 11 → train 0; person 1: 1 5 9 12 14 → train 1 5; person 2: 2 6 10 13 → train 2
+  deepEqual(s.train, [0, 1, 2, 5]);
+  deepEqual(s.test, [4, 6, 8, 9, 10, 11, 12, 13, 14]);
+  deepEqual(s.stranger, [3, 7]);
+  deepEqual(s.spec, { kind: "knn", k: 1 }); // one training photo each: nearest neighbour
+
+  // eight photos each of three people: 5 train each → SVM; two people: nobody is a stranger
+  const many = Array.from({ length: 24 }, (_, i) => i % 3);
+  const m = knownStrangerSplit(many, 3);
+  equal(m.known, 2);
+  equal(m.train.length, 10);
+  equal(m.stranger.length, 8);
+  deepEqual(m.spec, { kind: "svm", kernel: "rbf", C: 10, gamma: "scale" });
+  const two = knownStrangerSplit([0, 1, 0, 1, 1], 2);
+  equal(two.known, 2);
+  equal(two.heldOut, 1); // person 0 has only 2 photos
+  deepEqual([two.train, two.test, two.stranger], [[0, 1, 3], [2, 4], []]);
+  // every photo lands in exactly one of the three lists
+  for (const t of [s, m, two]) {
+    const all = [...t.train, ...t.test, ...t.stranger].sort((a, b) => a - b);
+    deepEqual(all, Array.from({ length: all.length }, (_, i) => i));
+  }
+  throws(() => knownStrangerSplit([0, 0], 1), /at least 2 people/);
+  throws(() => knownStrangerSplit([0, 5], 3), /label 5 outside 0…2/);
+  throws(() => knownStrangerSplit([0, 0, 2], 3), /person 1 has no photos/);
+});
+
+Deno.test("heldOutPredictions: a 1-NN on points in the plane, one of them misclassified", async () => {
+  // person 0 near (0, 0), person 1 near (10, 0); photo 3 (person 1) sits next to person 0
+  const x = Float32Array.from([0, 0, 10, 0, 1, 0, 2, 0, 9, 0]);
+  const labels = [0, 1, 0, 1, 1];
+  const paths = ["a0", "b0", "a1", "b1", "b2"];
+  const clf = await fitClassifier({ kind: "knn", k: 1 }, gatherRows(x, 2, [0, 1]), 2, [0, 1]);
+  const r = heldOutPredictions(clf, x, 2, [2, 3, 4], { labels, paths }, ["Ann", "Bob"]);
+  deepEqual(r.rows.map((p) => [p.photo, p.person, p.predicted, p.confidence, p["p(true person)"]]), [
+    ["a1", "Ann", "Ann", 1, 1],
+    ["b1", "Bob", "Ann", 1, 0],
+    ["b2", "Bob", "Bob", 1, 1],
+  ]);
+  equal(r.accuracy, 2 / 3);
+  ok(Number.isNaN(heldOutPredictions(clf, x, 2, [], { labels, paths }, ["Ann", "Bob"]).accuracy));
 });
