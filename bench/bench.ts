@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { parseArgs } from "node:util";
+import { exitWithUsage, scriptArgs } from "../lib/config.ts";
 import { type BackendChoice, setupBackend } from "../lib/backend.ts";
 import { buildInception } from "../lib/models/inception.ts";
 import { buildZeilerFergus } from "../lib/models/zeiler_fergus.ts";
@@ -201,38 +202,50 @@ function peerCommand(model: ModelName, batch: number, steps: number, threads: nu
   ];
 }
 
+const USAGE =
+  "usage: deno task bench [--model zf|inception] [--batch N] [--steps N] [--backend wasm|cpu|node|node-gpu]\n" +
+  "         [--threads N] [--json] [--peer] [--cpu] [--profile] [--repeat N]";
+
+function options() {
+  try {
+    return parseArgs({
+      // `deno task bench -- --model zf` passes the `--` through
+      args: scriptArgs(),
+      options: {
+        model: { type: "string" },
+        batch: { type: "string", default: "32" },
+        steps: { type: "string", default: "5" },
+        backend: { type: "string" },
+        threads: { type: "string" },
+        json: { type: "boolean", default: false },
+        peer: { type: "boolean", default: false },
+        cpu: { type: "boolean", default: false },
+        profile: { type: "boolean", default: false },
+        repeat: { type: "string", default: "1" },
+      },
+    }).values;
+  } catch (e) {
+    exitWithUsage(e, USAGE);
+  }
+}
+
 async function main() {
-  const { values } = parseArgs({
-    // `deno task bench -- --model zf` passes the `--` through
-    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
-    options: {
-      model: { type: "string" },
-      batch: { type: "string", default: "32" },
-      steps: { type: "string", default: "5" },
-      backend: { type: "string" },
-      threads: { type: "string" },
-      json: { type: "boolean", default: false },
-      peer: { type: "boolean", default: false },
-      cpu: { type: "boolean", default: false },
-      profile: { type: "boolean", default: false },
-      repeat: { type: "string", default: "1" },
-    },
-  });
+  const values = options();
   const batch = Number(values.batch);
   const steps = Number(values.steps);
   if (!Number.isInteger(batch) || batch < 2) {
-    throw new Error(`--batch must be an integer ≥ 2, got ${values.batch}`);
+    exitWithUsage(`--batch must be an integer ≥ 2, got ${values.batch}`, USAGE);
   }
   if (!Number.isInteger(steps) || steps < 1) {
-    throw new Error(`--steps must be a positive integer, got ${values.steps}`);
+    exitWithUsage(`--steps must be a positive integer, got ${values.steps}`, USAGE);
   }
   if (values.model !== undefined && !(values.model in MODELS)) {
-    throw new Error(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`);
+    exitWithUsage(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`, USAGE);
   }
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) {
-    throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
+    exitWithUsage(`--repeat must be a positive integer, got ${values.repeat}`, USAGE);
   }
 
   if (values.json) {

@@ -67,3 +67,17 @@ export function displayPath(p: string): string {
   const ups = rel.split(sep).filter((part) => part === "..").length;
   return isAbsolute(rel) || ups > 2 ? abs : rel;
 }
+
+/**
+ * A script's own arguments: `deno task x -- --flag` hands the script a leading "--", which the
+ * scripts accept as well as `deno task x --flag`.
+ */
+export function scriptArgs(args: readonly string[] = Deno.args): string[] {
+  return args[0] === "--" ? args.slice(1) : [...args];
+}
+
+/** End a script on a bad command line: the problem, then how to call it, and exit status 2. */
+export function exitWithUsage(problem: unknown, usage: string): never {
+  console.error(`${problem instanceof Error ? problem.message : String(problem)}\n${usage}`);
+  Deno.exit(2);
+}

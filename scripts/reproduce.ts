@@ -9,13 +9,25 @@
  */
 import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
-import { profile, REPO_ROOT } from "../lib/config.ts";
+import { exitWithUsage, profile, REPO_ROOT, scriptArgs } from "../lib/config.ts";
 import { checkExpectedFigures, findCellBySource, listNotebooks, parseCellError } from "../lib/reproduce.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { only: { type: "string" }, out: { type: "string" }, timeout: { type: "string", default: "-1" } },
-});
+const USAGE = "usage: FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR]";
+function options() {
+  try {
+    return parseArgs({
+      args: scriptArgs(),
+      options: {
+        only: { type: "string" },
+        out: { type: "string" },
+        timeout: { type: "string", default: "-1" },
+      },
+    }).values;
+  } catch (e) {
+    exitWithUsage(e, USAGE);
+  }
+}
+const values = options();
 
 const prof = profile();
 const smoke = prof === "smoke";
@@ -53,7 +65,7 @@ if (values.only) {
   const want = values.only.split(",").map((s) => s.trim());
   notebooks = notebooks.filter((nb) => want.some((w) => basename(nb).startsWith(w)));
 }
-if (notebooks.length === 0) throw new Error("no notebooks matched");
+if (notebooks.length === 0) exitWithUsage(`no notebook matches --only ${values.only}`, USAGE);
 
 console.log(
   `Reproducing ${notebooks.length} notebooks, profile ${prof}` +

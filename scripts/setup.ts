@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dataRoot } from "../lib/config.ts";
+import { dataRoot, scriptArgs } from "../lib/config.ts";
 import { ATT_DIR, loadAttFaces, readAttIndex } from "../lib/data/att.ts";
 import { lfwSummaryLine } from "../lib/data/lfw.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
@@ -51,7 +51,7 @@ async function main(args: string[]): Promise<void> {
 
 if (import.meta.main) {
   try {
-    await main(Deno.args);
+    await main(scriptArgs());
   } catch (e) {
     console.error(`setup failed: ${e instanceof Error ? e.message : String(e)}`);
     Deno.exit(1);

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { setupBackend } from "../lib/backend.ts";
-import { type Profile, profile, PROFILES } from "../lib/config.ts";
+import { exitWithUsage, type Profile, profile, PROFILES, scriptArgs } from "../lib/config.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { formatSummary } from "../lib/models/summary.ts";
 import { type ModelKind, train, TrainingDivergedError } from "../lib/training.ts";
@@ -22,25 +22,33 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) {
-    throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    exitWithUsage(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`, USAGE);
   }
   return n;
 }
 
+function options() {
+  try {
+    return parseArgs({
+      args: scriptArgs(),
+      options: {
+        model: { type: "string" },
+        profile: { type: "string" },
+        run: { type: "string" },
+        fresh: { type: "boolean", default: false },
+        epochs: { type: "string" },
+        "stop-after": { type: "string" },
+        summary: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (e) {
+    exitWithUsage(e, USAGE);
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      model: { type: "string" },
-      profile: { type: "string" },
-      run: { type: "string" },
-      fresh: { type: "boolean", default: false },
-      epochs: { type: "string" },
-      "stop-after": { type: "string" },
-      summary: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const values = options();
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
-import { equal } from "./assert.ts";
-import { displayPath } from "../lib/config.ts";
+import { deepEqual, equal } from "./assert.ts";
+import { displayPath, scriptArgs } from "../lib/config.ts";
 
 Deno.test("displayPath is relative to the working directory up to two levels up, else absolute", () => {
   const tmp = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "facenet_cfg_" }));
@@ -19,4 +19,11 @@ Deno.test("displayPath is relative to the working directory up to two levels up,
     Deno.chdir(before);
     Deno.removeSync(tmp, { recursive: true });
   }
+});
+
+Deno.test("scriptArgs drops the '--' that `deno task x -- …` passes, and nothing else", () => {
+  deepEqual(scriptArgs(["--", "--only", "05"]), ["--only", "05"]);
+  deepEqual(scriptArgs(["--only", "05"]), ["--only", "05"]);
+  deepEqual(scriptArgs(["--only", "--", "x"]), ["--only", "--", "x"]);
+  deepEqual(scriptArgs([]), []);
 });
