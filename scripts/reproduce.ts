@@ -10,9 +10,17 @@
 import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
 import { exitWithUsage, profile, REPO_ROOT, scriptArgs } from "../lib/config.ts";
-import { checkExpectedFigures, findCellBySource, listNotebooks, parseCellError } from "../lib/reproduce.ts";
+import {
+  checkExpectedFigures,
+  ensureJupyter,
+  executeNotebook,
+  findCellBySource,
+  listNotebooks,
+  parseCellError,
+} from "../lib/reproduce.ts";
 
-const USAGE = "usage: FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR]";
+const USAGE =
+  "usage: FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR] [--timeout SECONDS_PER_CELL]";
 function options() {
   try {
     return parseArgs({
@@ -28,6 +36,10 @@ function options() {
   }
 }
 const values = options();
+const timeout = Number(values.timeout);
+if (!Number.isInteger(timeout) || timeout < -1) {
+  exitWithUsage(`--timeout must be whole seconds or -1, got ${values.timeout}`, USAGE);
+}
 
 const prof = profile();
 const smoke = prof === "smoke";
@@ -35,31 +47,7 @@ const outDir = values.out ?? (smoke ? join(REPO_ROOT, "build", "smoke", "noteboo
 const figures = Deno.env.get("FACENET_FIGURES") ??
   (smoke ? join(REPO_ROOT, "build", "smoke", "figures") : undefined);
 
-async function sh(cmd: string, args: string[], env?: Record<string, string>) {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function ensureKernel(): Promise<void> {
-  const v = await sh("jupyter", ["nbconvert", "--version"]).catch(() => undefined);
-  if (!v || v.code !== 0) {
-    throw new Error(
-      "Jupyter's nbconvert is not installed. Debian/Ubuntu: apt-get install -y jupyter-nbconvert python3-nbclient " +
-        "python3-ipykernel; elsewhere: pip install nbconvert nbclient ipykernel",
-    );
-  }
-  const home = Deno.env.get("JUPYTER_DATA_DIR") ?? join(Deno.env.get("HOME") ?? "", ".local/share/jupyter");
-  try {
-    Deno.statSync(join(home, "kernels", "deno", "kernel.json"));
-  } catch {
-    console.log("Registering the Deno Jupyter kernel (deno jupyter --install)…");
-    const r = await sh(Deno.execPath(), ["jupyter", "--install"]);
-    if (r.code !== 0) throw new Error(`deno jupyter --install failed:\n${r.stderr}`);
-  }
-}
-
-await ensureKernel();
+await ensureJupyter();
 let notebooks = listNotebooks(join(REPO_ROOT, "notebooks"));
 if (values.only) {
   const want = values.only.split(",").map((s) => s.trim());
@@ -78,17 +66,7 @@ for (const nb of notebooks) {
   const name = basename(nb, ".ipynb");
   const t0 = performance.now();
   console.log(`▶ ${name} …`);
-  const args = [
-    "nbconvert",
-    "--to",
-    "notebook",
-    "--execute",
-    `--ExecutePreprocessor.timeout=${values.timeout}`,
-    "--ExecutePreprocessor.kernel_name=deno",
-    ...(outDir ? ["--output-dir", outDir] : ["--inplace"]),
-    nb,
-  ];
-  const r = await sh("jupyter", args, env);
+  const r = await executeNotebook(nb, { outDir, timeout, env });
   const seconds = (performance.now() - t0) / 1000;
   if (r.code !== 0) {
     const err = parseCellError(r.stderr);
