@@ -17,6 +17,7 @@ import KNNModule from "ml-knn";
 import { rowCount, smallestK, squaredDistance, squaredDistanceMatrix, type Vectors } from "./analysis.ts";
 import { Rng } from "./rng.ts";
 import { type PrecomputedSvmModel, trainSvmPrecomputed } from "./svm.ts";
+import { runSvmFolds, type SvmFoldJob } from "./svm_folds.ts";
 
 /** γ for RBF: a number, "scale" (1 / (dim · Var(X)), scikit-learn's default) or "auto" (1 / dim). */
 export type Gamma = number | "scale" | "auto";
@@ -177,8 +178,10 @@ export interface CrossValidationOptions {
   seed?: number;
   /** The n × n squared-distance matrix of `x` if already computed (shared by several runs). */
   distances?: Float32Array;
-  /** Called after each fold. */
+  /** Called after each fold, in fold order. */
   onFold?: (fold: number, folds: number, accuracy: number) => void;
+  /** SVM folds fitted at once, on worker threads (default: one per core, at most 4; 1: here, in turn). */
+  threads?: number;
 }
 
 export interface CrossValidation {
@@ -254,9 +257,28 @@ export async function crossValidate(
   const predicted = new Int32Array(n);
   const foldAccuracy: number[] = [];
   const gammas: number[] = [];
+  const split = Array.from({ length: k }, () => ({ train: [] as number[], test: [] as number[] }));
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < k; f++) (fold[i] === f ? split[f].test : split[f].train).push(i);
+  }
+  // SVM folds are independent: all are handed to worker threads at once (lib/svm_folds.ts).
+  let svmPreds: Promise<Int32Array>[] = [];
+  if (spec.kind === "svm") {
+    const sq = (spec.kernel ?? "rbf") === "linear" ? squaredNorms(x, dim, n) : undefined;
+    const jobs = split.map(({ train, test }): SvmFoldJob => {
+      const tr = byLabel(train, labels);
+      const kernel: Pick<SvmFoldJob, "kernel" | "gamma" | "sq"> = sq
+        ? { kernel: "linear", sq }
+        : svmKernel(spec, x, dim, tr);
+      if (kernel.gamma !== undefined) gammas.push(kernel.gamma);
+      return { ...kernel, train: Int32Array.from(tr), test: Int32Array.from(test), cost: spec.C ?? 1 };
+    });
+    svmPreds = runSvmFolds(jobs, { n, labels: Int32Array.from(labels), distances: D! }, opts.threads);
+    // Failures surface below, fold by fold; until then none may go unhandled.
+    svmPreds.forEach((p) => p.catch(() => undefined));
+  }
   for (let f = 0; f < k; f++) {
-    const train: number[] = [], test: number[] = [];
-    for (let i = 0; i < n; i++) (fold[i] === f ? test : train).push(i);
+    const { train, test } = split[f];
     let pred: Int32Array;
     if (spec.kind === "knn") {
       pred = spec.impl === "ml-knn"
@@ -269,26 +291,7 @@ export async function crossValidate(
           return vote(nn.map((c) => labels[train[c]]));
         });
     } else {
-      const tr = byLabel(train, labels);
-      const kernel = kernelFromDistances(spec, x, dim, D!, n, tr);
-      if (kernel.gamma !== undefined) gammas.push(kernel.gamma);
-      const model = await trainSvmPrecomputed(
-        tr.length,
-        (i, out) => {
-          for (let j = 0; j < tr.length; j++) out[j] = kernel.k(tr[i], tr[j]);
-        },
-        tr.map((i) => labels[i]),
-        { cost: spec.C ?? 1 },
-      );
-      try {
-        const row = new Float64Array(tr.length);
-        pred = Int32Array.from(test, (t) => {
-          for (let j = 0; j < tr.length; j++) row[j] = kernel.k(t, tr[j]);
-          return model.predict(row);
-        });
-      } finally {
-        model.free();
-      }
+      pred = await svmPreds[f];
     }
     let ok = 0;
     test.forEach((t, p) => {
@@ -311,23 +314,22 @@ export async function crossValidate(
   };
 }
 
-function kernelFromDistances(
+function squaredNorms(x: Vectors, dim: number, n: number): Float64Array {
+  const sq = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < dim; d++) sq[i] += x[i * dim + d] ** 2;
+  }
+  return sq;
+}
+
+/** An rbf fold's kernel, with γ ("scale": from the fold's training rows). */
+function svmKernel(
   spec: SvmSpec,
   x: Vectors,
   dim: number,
-  D: Float32Array,
-  n: number,
   trainRows: number[],
-): { k: (a: number, b: number) => number; gamma?: number } {
-  if ((spec.kernel ?? "rbf") === "linear") {
-    const sq = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      for (let d = 0; d < dim; d++) sq[i] += x[i * dim + d] ** 2;
-    }
-    return { k: (a, b) => (sq[a] + sq[b] - D[a * n + b]) / 2 };
-  }
-  const g = resolveGamma(spec.gamma ?? "scale", x, dim, trainRows);
-  return { k: (a, b) => Math.exp(-g * D[a * n + b]), gamma: g };
+): Pick<SvmFoldJob, "kernel" | "gamma"> {
+  return { kernel: "rbf", gamma: resolveGamma(spec.gamma ?? "scale", x, dim, trainRows) };
 }
 
 /** Per-fold accuracies of several runs as a long table: `classifier`, `fold`, `accuracy`. */
