@@ -180,7 +180,8 @@ export interface CrossValidationOptions {
   distances?: Float32Array;
   /** Called after each fold, in fold order. */
   onFold?: (fold: number, folds: number, accuracy: number) => void;
-  /** SVM folds fitted at once, on worker threads (default: one per core, at most 4; 1: here, in turn). */
+  /** SVM folds fitted at once, on worker threads (default: one per core, at most 4, from 2,000 samples;
+   * 1: here, in turn). */
   threads?: number;
 }
 

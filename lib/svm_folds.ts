@@ -62,11 +62,15 @@ export async function fitPredictFold(job: SvmFoldJob, data: SvmFoldData): Promis
   }
 }
 
+/** Below this many samples a fold fits in well under a second: starting workers would cost more. */
+export const MIN_PARALLEL_SAMPLES = 2000;
+
 /**
- * Default number of folds fitted at once: one per core, at most 4 (each fold of 7,606 samples holds
- * about 0.8 GB of kernel in libsvm's memory).
+ * Default number of folds fitted at once for `n` samples: one per core, at most 4 (each fold of 7,606
+ * samples holds about 0.8 GB of kernel in libsvm's memory), and 1 for small problems.
  */
-export function defaultSvmThreads(): number {
+export function defaultSvmThreads(n: number): number {
+  if (n < MIN_PARALLEL_SAMPLES) return 1;
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 
@@ -151,7 +155,7 @@ function dispatch(): void {
 export function runSvmFolds(
   jobs: SvmFoldJob[],
   data: SvmFoldData,
-  threads = defaultSvmThreads(),
+  threads = defaultSvmThreads(data.n),
 ): Promise<Int32Array>[] {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be ≥ 1, got ${threads}`);
   if (threads === 1 || jobs.length <= 1) {

@@ -1,7 +1,13 @@
 import { deepEqual, ok, rejects } from "./assert.ts";
 import { squaredDistanceMatrix, syntheticIdentities } from "../lib/analysis.ts";
 import { crossValidate, stratifiedFolds } from "../lib/classifiers.ts";
-import { fitPredictFold, runSvmFolds, type SvmFoldJob } from "../lib/svm_folds.ts";
+import {
+  defaultSvmThreads,
+  fitPredictFold,
+  MIN_PARALLEL_SAMPLES,
+  runSvmFolds,
+  type SvmFoldJob,
+} from "../lib/svm_folds.ts";
 
 const data = syntheticIdentities({
   classes: 6,
@@ -60,4 +66,9 @@ Deno.test("runSvmFolds: workers give fitPredictFold's predictions, and a failing
   const results = runSvmFolds(bad, shared, 2);
   await rejects(results[3], /rbf kernel needs gamma > 0/);
   deepEqual(Array.from(await results[0]), Array.from(viaWorkers[0]), "the other folds still finish");
+});
+
+Deno.test("defaultSvmThreads: one for small problems, one per core (at most 4) from MIN_PARALLEL_SAMPLES", () => {
+  deepEqual(defaultSvmThreads(MIN_PARALLEL_SAMPLES - 1), 1);
+  deepEqual(defaultSvmThreads(MIN_PARALLEL_SAMPLES), Math.max(1, Math.min(4, navigator.hardwareConcurrency)));
 });
