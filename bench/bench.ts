@@ -14,8 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { parseArgs } from "node:util";
-import { exitWithUsage, scriptArgs } from "../lib/config.ts";
+import { exitWithUsage, parseScriptArgs } from "../lib/config.ts";
 import { type BackendChoice, setupBackend } from "../lib/backend.ts";
 import { buildInception } from "../lib/models/inception.ts";
 import { buildZeilerFergus } from "../lib/models/zeiler_fergus.ts";
@@ -206,31 +205,21 @@ const USAGE =
   "usage: deno task bench [--model zf|inception] [--batch N] [--steps N] [--backend wasm|cpu|node|node-gpu]\n" +
   "         [--threads N] [--json] [--peer] [--cpu] [--profile] [--repeat N]";
 
-function options() {
-  try {
-    return parseArgs({
-      // `deno task bench -- --model zf` passes the `--` through
-      args: scriptArgs(),
-      options: {
-        model: { type: "string" },
-        batch: { type: "string", default: "32" },
-        steps: { type: "string", default: "5" },
-        backend: { type: "string" },
-        threads: { type: "string" },
-        json: { type: "boolean", default: false },
-        peer: { type: "boolean", default: false },
-        cpu: { type: "boolean", default: false },
-        profile: { type: "boolean", default: false },
-        repeat: { type: "string", default: "1" },
-      },
-    }).values;
-  } catch (e) {
-    exitWithUsage(e, USAGE);
-  }
-}
+const OPTIONS = {
+  model: { type: "string" },
+  batch: { type: "string", default: "32" },
+  steps: { type: "string", default: "5" },
+  backend: { type: "string" },
+  threads: { type: "string" },
+  json: { type: "boolean", default: false },
+  peer: { type: "boolean", default: false },
+  cpu: { type: "boolean", default: false },
+  profile: { type: "boolean", default: false },
+  repeat: { type: "string", default: "1" },
+} as const;
 
 async function main() {
-  const values = options();
+  const values = parseScriptArgs(OPTIONS, USAGE);
   const batch = Number(values.batch);
   const steps = Number(values.steps);
   if (!Number.isInteger(batch) || batch < 2) {

@@ -268,11 +268,17 @@ export async function crossValidate(
     const sq = (spec.kernel ?? "rbf") === "linear" ? squaredNorms(x, dim, n) : undefined;
     const jobs = split.map(({ train, test }): SvmFoldJob => {
       const tr = byLabel(train, labels);
-      const kernel: Pick<SvmFoldJob, "kernel" | "gamma" | "sq"> = sq
-        ? { kernel: "linear", sq }
-        : svmKernel(spec, x, dim, tr);
-      if (kernel.gamma !== undefined) gammas.push(kernel.gamma);
-      return { ...kernel, train: Int32Array.from(tr), test: Int32Array.from(test), cost: spec.C ?? 1 };
+      const gamma = sq ? undefined : resolveGamma(spec.gamma ?? "scale", x, dim, tr);
+      if (gamma !== undefined) gammas.push(gamma);
+      const kernel = sq ? "linear" : "rbf";
+      return {
+        kernel,
+        gamma,
+        sq,
+        train: Int32Array.from(tr),
+        test: Int32Array.from(test),
+        cost: spec.C ?? 1,
+      };
     });
     svmPreds = runSvmFolds(jobs, { n, labels: Int32Array.from(labels), distances: D! }, opts.threads);
     // Failures surface below, fold by fold; until then none may go unhandled.
@@ -321,16 +327,6 @@ function squaredNorms(x: Vectors, dim: number, n: number): Float64Array {
     for (let d = 0; d < dim; d++) sq[i] += x[i * dim + d] ** 2;
   }
   return sq;
-}
-
-/** An rbf fold's kernel, with γ ("scale": from the fold's training rows). */
-function svmKernel(
-  spec: SvmSpec,
-  x: Vectors,
-  dim: number,
-  trainRows: number[],
-): Pick<SvmFoldJob, "kernel" | "gamma"> {
-  return { kernel: "rbf", gamma: resolveGamma(spec.gamma ?? "scale", x, dim, trainRows) };
 }
 
 /** Per-fold accuracies of several runs as a long table: `classifier`, `fold`, `accuracy`. */

@@ -11,9 +11,9 @@
  * - `LRN` and `LRNGrad` as running window sums in JavaScript (lib/wasm/lrn.ts).
  * - `FusedBatchNorm` in JavaScript, the same bits as the build's kernel (lib/wasm/batch_norm.ts).
  *
- * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool, LRN and batch-norm ones split big
- * jobs between this thread and a helper worker when the threaded wasm build keeps tensors in
- * shared memory (lib/wasm/parallel.ts).
+ * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool, LRN and batch-norm ones
+ * split big jobs between this thread and a helper worker when the threaded wasm build keeps tensors
+ * in shared memory (lib/wasm/parallel.ts).
  */
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "./wasm/conv_grads.ts";
 import { replaceKernel } from "./wasm/kernel_util.ts";

@@ -7,9 +7,8 @@
  * `figures/`; smoke writes executed notebooks and figures under `build/smoke/` so a CI-sized run never
  * overwrites committed results. Stops at the first failing cell, naming notebook and cell.
  */
-import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
-import { exitWithUsage, profile, REPO_ROOT, scriptArgs } from "../lib/config.ts";
+import { exitWithUsage, parseScriptArgs, profile, REPO_ROOT } from "../lib/config.ts";
 import {
   checkExpectedFigures,
   ensureJupyter,
@@ -21,21 +20,12 @@ import {
 
 const USAGE =
   "usage: FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR] [--timeout SECONDS_PER_CELL]";
-function options() {
-  try {
-    return parseArgs({
-      args: scriptArgs(),
-      options: {
-        only: { type: "string" },
-        out: { type: "string" },
-        timeout: { type: "string", default: "-1" },
-      },
-    }).values;
-  } catch (e) {
-    exitWithUsage(e, USAGE);
-  }
-}
-const values = options();
+const OPTIONS = {
+  only: { type: "string" },
+  out: { type: "string" },
+  timeout: { type: "string", default: "-1" },
+} as const;
+const values = parseScriptArgs(OPTIONS, USAGE);
 const timeout = Number(values.timeout);
 if (!Number.isInteger(timeout) || timeout < -1) {
   exitWithUsage(`--timeout must be whole seconds or -1, got ${values.timeout}`, USAGE);

@@ -8,9 +8,8 @@
  * (default models/<model>-<profile>). Re-running the same command resumes from the last checkpoint;
  * --fresh starts over. Data come from $FACENET_DATA (see lib/config.ts).
  */
-import { parseArgs } from "node:util";
 import { setupBackend } from "../lib/backend.ts";
-import { exitWithUsage, type Profile, profile, PROFILES, scriptArgs } from "../lib/config.ts";
+import { exitWithUsage, parseScriptArgs, type Profile, profile, PROFILES } from "../lib/config.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { formatSummary } from "../lib/models/summary.ts";
 import { type ModelKind, train, TrainingDivergedError } from "../lib/training.ts";
@@ -27,28 +26,19 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-function options() {
-  try {
-    return parseArgs({
-      args: scriptArgs(),
-      options: {
-        model: { type: "string" },
-        profile: { type: "string" },
-        run: { type: "string" },
-        fresh: { type: "boolean", default: false },
-        epochs: { type: "string" },
-        "stop-after": { type: "string" },
-        summary: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (e) {
-    exitWithUsage(e, USAGE);
-  }
-}
+const OPTIONS = {
+  model: { type: "string" },
+  profile: { type: "string" },
+  run: { type: "string" },
+  fresh: { type: "boolean", default: false },
+  epochs: { type: "string" },
+  "stop-after": { type: "string" },
+  summary: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
 
 async function main(): Promise<number> {
-  const values = options();
+  const values = parseScriptArgs(OPTIONS, USAGE);
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -1,12 +1,14 @@
 import { deepEqual, equal } from "./assert.ts";
 import {
   checkExpectedFigures,
+  type CommandResult,
   executeNotebook,
   findCellBySource,
   hasNbconvert,
   listNotebooks,
   parseCellError,
 } from "../lib/reproduce.ts";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 // The exact shape nbclient prints when a cell raises (captured from a real failing Deno-kernel run).
@@ -60,35 +62,49 @@ Deno.test("checkExpectedFigures lists exactly the missing files", () => {
   Deno.removeSync(dir, { recursive: true });
 });
 
-/** A throw-away Jupyter data dir whose only kernel is this Deno binary (no change to the user's). */
-function tempKernel(dir: string): Record<string, string> {
-  const spec = join(dir, "kernels", "deno");
-  Deno.mkdirSync(spec, { recursive: true });
-  const argv = [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"];
-  Deno.writeTextFileSync(
-    join(spec, "kernel.json"),
-    JSON.stringify({ argv, display_name: "Deno", language: "typescript" }),
-  );
-  return { JUPYTER_PATH: dir };
-}
-
 interface Cell {
   cell_type: string;
   source: string;
   outputs?: { output_type: string; data?: Record<string, string | string[]>; text?: string | string[] }[];
 }
 
-const notebook = (cells: Cell[]) => ({
-  cells: cells.map((c, i) => ({
-    ...c,
-    id: `cell-${i}`,
-    metadata: {},
-    ...(c.cell_type === "code" ? { execution_count: null, outputs: [] } : {}),
-  })),
-  metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-  nbformat: 4,
-  nbformat_minor: 5,
-});
+/**
+ * Execute `cells` as a notebook with executeNotebook in a temporary folder, through a throw-away
+ * Jupyter data dir whose only kernel is this Deno binary (no change to the user's): nbconvert's
+ * result, and the executed cells when it wrote the notebook.
+ */
+async function executeCells(cells: Cell[]): Promise<CommandResult & { cells?: Cell[] }> {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const spec = join(dir, "jupyter", "kernels", "deno");
+    Deno.mkdirSync(spec, { recursive: true });
+    const argv = [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"];
+    Deno.writeTextFileSync(
+      join(spec, "kernel.json"),
+      JSON.stringify({ argv, display_name: "Deno", language: "typescript" }),
+    );
+    const nb = {
+      cells: cells.map((c, i) => ({
+        ...c,
+        id: `cell-${i}`,
+        metadata: {},
+        ...(c.cell_type === "code" ? { execution_count: null, outputs: [] } : {}),
+      })),
+      metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    Deno.writeTextFileSync(join(dir, "nb.ipynb"), JSON.stringify(nb));
+    const r = await executeNotebook(join(dir, "nb.ipynb"), {
+      outDir: join(dir, "out"),
+      env: { JUPYTER_PATH: join(dir, "jupyter") },
+    });
+    const out = join(dir, "out", "nb.ipynb");
+    return existsSync(out) ? { ...r, cells: JSON.parse(Deno.readTextFileSync(out)).cells } : r;
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
 
 const jupyter = await hasNbconvert();
 
@@ -96,33 +112,22 @@ Deno.test({
   name: "executeNotebook keeps every cell's big result (the Deno kernel sends some after the cell's end)",
   ignore: !jupyter,
   fn: async () => {
-    const dir = Deno.makeTempDirSync();
-    try {
-      // Plain nbconvert --execute lost 4 of 12 such 3 MB results in one run.
-      const n = 12;
-      const cells: Cell[] = Array.from({ length: n }, (_, i) => ({
-        cell_type: "code",
-        source:
-          `({ [Symbol.for("Jupyter.display")]: () => ({ "text/plain": "cell ${i} " + "x".repeat(3_000_000) }) })`,
-      }));
-      cells.push({ cell_type: "code", source: 'console.log("last");' });
-      const path = join(dir, "late.ipynb");
-      Deno.writeTextFileSync(path, JSON.stringify(notebook(cells)));
-      const r = await executeNotebook(path, {
-        outDir: join(dir, "out"),
-        env: tempKernel(join(dir, "jupyter")),
-      });
-      equal(r.code, 0, r.stderr);
-      const out = JSON.parse(Deno.readTextFileSync(join(dir, "out", "late.ipynb"))) as { cells: Cell[] };
-      const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : v ?? "");
-      // each result's text without its run of x's
-      const heads = out.cells.map((c) =>
-        (c.outputs ?? []).map((o) => text(o.data?.["text/plain"] ?? o.text).replace(/x+$/, ""))
-      );
-      deepEqual(heads, [...Array.from({ length: n }, (_, i) => [`cell ${i} `]), ["last\n"]]);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
+    // Plain nbconvert --execute lost 4 of 12 such 3 MB results in one run.
+    const n = 12;
+    const cells: Cell[] = Array.from({ length: n }, (_, i) => ({
+      cell_type: "code",
+      source:
+        `({ [Symbol.for("Jupyter.display")]: () => ({ "text/plain": "cell ${i} " + "x".repeat(3_000_000) }) })`,
+    }));
+    cells.push({ cell_type: "code", source: 'console.log("last");' });
+    const r = await executeCells(cells);
+    equal(r.code, 0, r.stderr);
+    const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : v ?? "");
+    // each result's text without its run of x's
+    const heads = (r.cells ?? []).map((c) =>
+      (c.outputs ?? []).map((o) => text(o.data?.["text/plain"] ?? o.text).replace(/x+$/, ""))
+    );
+    deepEqual(heads, [...Array.from({ length: n }, (_, i) => [`cell ${i} `]), ["last\n"]]);
   },
 });
 
@@ -130,26 +135,14 @@ Deno.test({
   name: "executeNotebook fails on a failing cell, with nbconvert's report that parseCellError reads",
   ignore: !jupyter,
   fn: async () => {
-    const dir = Deno.makeTempDirSync();
-    try {
-      const path = join(dir, "fails.ipynb");
-      const bad = 'throw new Error("boom in cell");';
-      Deno.writeTextFileSync(
-        path,
-        JSON.stringify(
-          notebook([{ cell_type: "code", source: "1 + 1" }, { cell_type: "code", source: bad }]),
-        ),
-      );
-      const r = await executeNotebook(path, {
-        outDir: join(dir, "out"),
-        env: tempKernel(join(dir, "jupyter")),
-      });
-      equal(r.code === 0, false);
-      const e = parseCellError(r.stderr);
-      equal(e?.source, bad);
-      equal(e?.error.includes("boom in cell"), true, e?.error);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
+    const bad = 'throw new Error("boom in cell");';
+    const r = await executeCells([{ cell_type: "code", source: "1 + 1" }, {
+      cell_type: "code",
+      source: bad,
+    }]);
+    equal(r.code === 0, false);
+    const e = parseCellError(r.stderr);
+    equal(e?.source, bad);
+    equal(e?.error.includes("boom in cell"), true, e?.error);
   },
 });

@@ -6,7 +6,7 @@
  * build's; only its bookkeeping is cheaper.
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { f32, input, type KernelArgs, original, type WasmBackend } from "./kernel_util.ts";
+import { f32, input, type KernelArgs, original, size, type WasmBackend } from "./kernel_util.ts";
 import type { Arrays } from "./loops.ts";
 import { runLoop } from "./parallel.ts";
 
@@ -18,7 +18,7 @@ export function fusedBatchNormKernel(args: KernelArgs): tf.TensorInfo {
   const { offset, scale } = inputs;
   const depth = x.shape[x.shape.length - 1] ?? 1;
   const perChannel = (t: tf.TensorInfo | undefined) =>
-    t === undefined || (t.dtype === "float32" && t.shape.reduce((p, d) => p * d, 1) === depth);
+    t === undefined || (t.dtype === "float32" && size(t.shape) === depth);
   // Anything but one float32 value per channel (a broadcast scalar, say) keeps the build's kernel.
   if (
     x.dtype !== "float32" || x.shape.length === 0 || depth === 0 ||

@@ -29,8 +29,11 @@ class LateOutputExecutor(ExecutePreprocessor):
     def __init__(self, **kw):
         super().__init__(**kw)
         self._cells = {}  # request msg_id -> (cell, index) of every cell run so far
+        self._last_code = -1  # index of the notebook's last code cell
 
     def preprocess(self, nb, resources=None, km=None):
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        self._last_code = code[-1] if code else -1
         nb, resources = super().preprocess(nb, resources, km=km)
         # nbconvert merges a cell's consecutive stream outputs after its own executor; so do we.
         return coalesce_streams(nb, resources)
@@ -55,13 +58,9 @@ class LateOutputExecutor(ExecutePreprocessor):
             try:
                 self.process_message(msg, cell, cell_index)
             except CellExecutionComplete:
-                if cell_index == self._last_code_cell():
+                if cell_index == self._last_code:
                     await self._drain()
                 return
-
-    def _last_code_cell(self):
-        code = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
-        return code[-1] if code else -1
 
     async def _drain(self):
         end = time.monotonic() + MAX_DRAIN
