@@ -18,7 +18,7 @@ import { exitWithUsage, parseScriptArgs } from "../lib/config.ts";
 import { type BackendChoice, setupBackend } from "../lib/backend.ts";
 import { buildInception } from "../lib/models/inception.ts";
 import { buildZeilerFergus } from "../lib/models/zeiler_fergus.ts";
-import { embed, halvesDistanceLoss, trainableVariables, trainStep } from "../lib/train_step.ts";
+import { embed, halvesDistanceLoss, trainableVariables, trainStep } from "./train_step.ts";
 
 const MODELS = { zf: buildZeilerFergus, inception: buildInception } as const;
 type ModelName = keyof typeof MODELS;

@@ -15,7 +15,7 @@ import {
   startWasmBackend,
   wasmThreadCount,
   wasmThreadsAvailable,
-} from "./wasm_kernels.ts";
+} from "./wasm/mod.ts";
 
 export const BACKEND_CHOICES = ["auto", "node-gpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = typeof BACKEND_CHOICES[number];

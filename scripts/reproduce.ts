@@ -16,7 +16,7 @@ import {
   findCellBySource,
   listNotebooks,
   parseCellError,
-} from "../lib/reproduce.ts";
+} from "./notebook_runner.ts";
 
 const USAGE =
   "usage: FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR] [--timeout SECONDS_PER_CELL]";

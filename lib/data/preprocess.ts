@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
 import { cacheRoot, dataRoot, displayPath } from "../config.ts";
-import { type FaceSet, selectFaces } from "../faceset.ts";
+import { type FaceSet, selectFaces } from "./faceset.ts";
 import { lfwImageList, readLfwIndex, subsetByMinImages } from "./lfw.ts";
 import { readPgm } from "./pgm.ts";
 import { progressBar } from "./progress.ts";

@@ -1,0 +1,547 @@
+/**
+ * Identity classifiers on embeddings, as in the slides: an SVM (libsvm, one-vs-one C-SVC) and k nearest
+ * neighbours, evaluated by seeded stratified 10-fold cross-validation, with a small grid search and
+ * class probabilities ("classifier confidence") for new images.
+ *
+ * Defaults ("default hyperparameters" of the slides, i.e. scikit-learn's): SVM with RBF kernel, C = 1,
+ * γ = "scale" = 1 / (dim · Var(X)) (scikit-learn ≥ 0.22; ≈ 1 for unit 128-d vectors). libsvm's own
+ * default, γ = 1 / dim ("auto", scikit-learn < 0.22), is available too. KNN: k = 5 (ZF) / k = 1
+ * (Inception), Euclidean distance, majority vote.
+ *
+ * Speed: the SVM is trained on a precomputed kernel (see `trainSvmPrecomputed` in svm.ts for why), and
+ * KNN is a brute-force search over the squared-distance matrix, which the cross-validation computes once
+ * and shares between folds. The same model and votes as libsvm's RBF kernel and ml-knn (tests compare).
+ */
+import pl from "nodejs-polars";
+import KNNModule from "ml-knn";
+import { rowCount, smallestK, squaredDistance, squaredDistanceMatrix, type Vectors } from "../analysis/distances.ts";
+import { Rng } from "../rng.ts";
+import { type PrecomputedSvmModel, trainSvmPrecomputed } from "./svm.ts";
+import { runSvmFolds, type SvmFoldJob } from "./svm_folds.ts";
+
+/** γ for RBF: a number, "scale" (1 / (dim · Var(X)), scikit-learn's default) or "auto" (1 / dim). */
+export type Gamma = number | "scale" | "auto";
+
+export interface SvmSpec {
+  kind: "svm";
+  /** Default "rbf". */
+  kernel?: "rbf" | "linear";
+  /** Default 1. */
+  C?: number;
+  /** Default "scale". */
+  gamma?: Gamma;
+}
+
+export interface KnnSpec {
+  kind: "knn";
+  k: number;
+  /** "brute" (default): exact search over squared distances here. "ml-knn": ml-knn's k-d tree, about
+   * 20 × slower in 128-d; kept as a cross-check. */
+  impl?: "brute" | "ml-knn";
+}
+
+export type ClassifierSpec = SvmSpec | KnnSpec;
+
+/** A short readable name, e.g. `SVM rbf C=1 γ=scale` or `KNN k=5`. */
+export function specName(spec: ClassifierSpec): string {
+  if (spec.kind === "knn") return `KNN k=${spec.k}${spec.impl === "ml-knn" ? " (ml-knn)" : ""}`;
+  const kernel = spec.kernel ?? "rbf";
+  const g = spec.gamma ?? "scale";
+  const gs = typeof g === "number" ? String(Number(g.toPrecision(3))) : g;
+  return `SVM ${kernel} C=${spec.C ?? 1}${kernel === "rbf" ? ` γ=${gs}` : ""}`;
+}
+
+function checkSpec(spec: ClassifierSpec): void {
+  if (spec.kind === "knn") {
+    if (!Number.isInteger(spec.k) || spec.k < 1) throw new RangeError(`KNN k must be ≥ 1, got ${spec.k}`);
+    return;
+  }
+  if (spec.kind !== "svm") {
+    throw new TypeError(`unknown classifier kind ${JSON.stringify((spec as SvmSpec).kind)}`);
+  }
+  const C = spec.C ?? 1;
+  if (!(C > 0)) throw new RangeError(`SVM C must be > 0, got ${C}`);
+  const g = spec.gamma ?? "scale";
+  if (typeof g === "number" ? !(g > 0) : g !== "scale" && g !== "auto") {
+    throw new RangeError(`SVM gamma must be > 0, "scale" or "auto", got ${JSON.stringify(g)}`);
+  }
+}
+
+/** γ = 1 / (dim · Var(X)) over all entries of the given rows (scikit-learn's "scale"). */
+export function scaleGamma(x: Vectors, dim: number, rows?: ArrayLike<number>): number {
+  const n = rowCount(x, dim);
+  const idx = rows ?? { length: n } as ArrayLike<number>;
+  let s = 0, s2 = 0;
+  for (let r = 0; r < idx.length; r++) {
+    const o = (rows ? idx[r] : r) * dim;
+    for (let d = 0; d < dim; d++) {
+      s += x[o + d];
+      s2 += x[o + d] * x[o + d];
+    }
+  }
+  const m = idx.length * dim;
+  const v = s2 / m - (s / m) ** 2;
+  return v > 0 ? 1 / (dim * v) : 1;
+}
+
+function resolveGamma(g: Gamma, x: Vectors, dim: number, rows?: ArrayLike<number>): number {
+  if (typeof g === "number") return g;
+  return g === "auto" ? 1 / dim : scaleGamma(x, dim, rows);
+}
+
+function checkData(x: Vectors, dim: number, labels: ArrayLike<number>): number {
+  const n = rowCount(x, dim);
+  if (labels.length !== n) throw new RangeError(`${n} embeddings but ${labels.length} labels`);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isInteger(labels[i]) || labels[i] < 0) {
+      throw new RangeError(`label ${i} is ${labels[i]}, expected a non-negative integer`);
+    }
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Folds
+
+/**
+ * Stratified k-fold assignment (fold index per sample), seeded: each identity's images are shuffled and
+ * dealt round-robin over the folds, continuing where the previous identity stopped, so every identity is
+ * spread as evenly as possible and fold sizes differ by at most one. Identities are visited in a
+ * shuffled order. An identity with fewer images than folds appears in only some test folds.
+ */
+export function stratifiedFolds(labels: ArrayLike<number>, folds: number, seed = 0): Int32Array {
+  if (!Number.isInteger(folds) || folds < 2) {
+    throw new RangeError(`folds must be an integer ≥ 2, got ${folds}`);
+  }
+  if (labels.length < folds) throw new RangeError(`${labels.length} samples cannot fill ${folds} folds`);
+  const rng = new Rng(seed);
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const m = byClass.get(labels[i]);
+    if (m) m.push(i);
+    else byClass.set(labels[i], [i]);
+  }
+  const classes = rng.shuffle([...byClass.keys()].sort((a, b) => a - b));
+  const out = new Int32Array(labels.length);
+  let next = 0;
+  for (const c of classes) {
+    for (const i of rng.shuffle(byClass.get(c)!)) {
+      out[i] = next;
+      next = (next + 1) % folds;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// KNN
+
+/** Majority vote over neighbour labels given nearest first; a tie goes to the tied class whose
+ * nearest member comes first. */
+function vote(neighbourLabels: number[]): number {
+  const counts = new Map<number, number>();
+  let best = 0;
+  for (const l of neighbourLabels) {
+    const c = (counts.get(l) ?? 0) + 1;
+    counts.set(l, c);
+    if (c > best) best = c;
+  }
+  for (const l of neighbourLabels) if (counts.get(l) === best) return l;
+  throw new Error("vote over no neighbours");
+}
+
+/** Indices (into `candidates`) of the k candidates with the smallest `dist(candidate)`, nearest first;
+ * equal distances keep the candidates' order. */
+function nearestK(candidates: ArrayLike<number>, k: number, dist: (j: number) => number): number[] {
+  return smallestK(Float64Array.from(candidates, dist), k);
+}
+
+interface MlKnn {
+  predict(rows: number[][]): number[];
+}
+const MlKnnClass = KNNModule as unknown as new (
+  rows: number[][],
+  labels: number[],
+  opts: { k: number },
+) => MlKnn;
+
+function rowsOf(x: Vectors, dim: number, idx: ArrayLike<number>): number[][] {
+  return Array.from(idx, (i) => Array.from(x.subarray(i * dim, (i + 1) * dim)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cross-validation
+
+export interface CrossValidationOptions {
+  /** Number of stratified folds (default 10), or a fold index per sample. */
+  folds?: number | ArrayLike<number>;
+  seed?: number;
+  /** The n × n squared-distance matrix of `x` if already computed (shared by several runs). */
+  distances?: Float32Array;
+  /** Called after each fold, in fold order. */
+  onFold?: (fold: number, folds: number, accuracy: number) => void;
+  /** SVM folds fitted at once, on worker threads (default: one per core, at most 4, from 2,000 samples;
+   * 1: here, in turn). */
+  threads?: number;
+}
+
+export interface CrossValidation {
+  spec: ClassifierSpec;
+  name: string;
+  /** Test accuracy of each fold. */
+  foldAccuracy: number[];
+  mean: number;
+  /** Population standard deviation over folds (numpy's default, as `scores.std()`). */
+  std: number;
+  /** Out-of-fold prediction for every sample. */
+  predicted: Int32Array;
+  /** Fold index of every sample. */
+  folds: Int32Array;
+  /** γ used in each fold (SVM rbf only; "scale" is computed on each fold's training rows). */
+  gammas?: number[];
+  seconds: number;
+}
+
+function meanStd(v: number[]): { mean: number; std: number } {
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+  return { mean, std };
+}
+
+function foldAssignment(
+  folds: number | ArrayLike<number>,
+  labels: ArrayLike<number>,
+  seed: number,
+): { fold: Int32Array; k: number } {
+  if (typeof folds === "number") return { fold: stratifiedFolds(labels, folds, seed), k: folds };
+  if (folds.length !== labels.length) {
+    throw new RangeError(`fold index for ${folds.length} samples, but there are ${labels.length}`);
+  }
+  const fold = Int32Array.from(folds);
+  let k = 0;
+  for (let i = 0; i < fold.length; i++) {
+    if (!Number.isInteger(folds[i]) || fold[i] < 0) throw new RangeError(`fold index ${i} is ${folds[i]}`);
+    k = Math.max(k, fold[i] + 1);
+  }
+  for (let f = 0; f < k; f++) {
+    if (!fold.includes(f)) throw new RangeError(`fold ${f} of 0…${k - 1} is empty`);
+  }
+  return { fold, k };
+}
+
+/** Training indices sorted by label (stable), which keeps libsvm's per-pair look-ups local in memory. */
+function byLabel(idx: number[], labels: ArrayLike<number>): number[] {
+  return idx.map((i, p) => [labels[i], p, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((t) => t[2]);
+}
+
+/**
+ * Stratified k-fold cross-validation of one classifier: fit on k−1 folds, predict the held-out fold,
+ * accuracy per fold, mean ± std.
+ */
+export async function crossValidate(
+  spec: ClassifierSpec,
+  x: Vectors,
+  dim: number,
+  labels: ArrayLike<number>,
+  opts: CrossValidationOptions = {},
+): Promise<CrossValidation> {
+  checkSpec(spec);
+  const n = checkData(x, dim, labels);
+  const t0 = performance.now();
+  let D = opts.distances;
+  if (D !== undefined && D.length !== n * n) {
+    throw new RangeError(`distances has ${D.length} entries, expected ${n}² = ${n * n}`);
+  }
+  const { fold, k } = foldAssignment(opts.folds ?? 10, labels, opts.seed ?? 0);
+  const needD = !(spec.kind === "knn" && spec.impl === "ml-knn");
+  if (needD && D === undefined) D = squaredDistanceMatrix(x, dim);
+  const predicted = new Int32Array(n);
+  const foldAccuracy: number[] = [];
+  const gammas: number[] = [];
+  const split = Array.from({ length: k }, () => ({ train: [] as number[], test: [] as number[] }));
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < k; f++) (fold[i] === f ? split[f].test : split[f].train).push(i);
+  }
+  // SVM folds are independent: all are handed to worker threads at once (lib/svm_folds.ts).
+  let svmPreds: Promise<Int32Array>[] = [];
+  if (spec.kind === "svm") {
+    const sq = (spec.kernel ?? "rbf") === "linear" ? squaredNorms(x, dim, n) : undefined;
+    const jobs = split.map(({ train, test }): SvmFoldJob => {
+      const tr = byLabel(train, labels);
+      const gamma = sq ? undefined : resolveGamma(spec.gamma ?? "scale", x, dim, tr);
+      if (gamma !== undefined) gammas.push(gamma);
+      const kernel = sq ? "linear" : "rbf";
+      return {
+        kernel,
+        gamma,
+        sq,
+        train: Int32Array.from(tr),
+        test: Int32Array.from(test),
+        cost: spec.C ?? 1,
+      };
+    });
+    svmPreds = runSvmFolds(jobs, { n, labels: Int32Array.from(labels), distances: D! }, opts.threads);
+    // Failures surface below, fold by fold; until then none may go unhandled.
+    svmPreds.forEach((p) => p.catch(() => undefined));
+  }
+  for (let f = 0; f < k; f++) {
+    const { train, test } = split[f];
+    let pred: Int32Array;
+    if (spec.kind === "knn") {
+      pred = spec.impl === "ml-knn"
+        ? Int32Array.from(
+          new MlKnnClass(rowsOf(x, dim, train), train.map((i) => labels[i]), { k: spec.k })
+            .predict(rowsOf(x, dim, test)),
+        )
+        : Int32Array.from(test, (t) => {
+          const nn = nearestK(train, spec.k, (j) => D![t * n + j]);
+          return vote(nn.map((c) => labels[train[c]]));
+        });
+    } else {
+      pred = await svmPreds[f];
+    }
+    let ok = 0;
+    test.forEach((t, p) => {
+      predicted[t] = pred[p];
+      if (pred[p] === labels[t]) ok++;
+    });
+    const acc = ok / test.length;
+    foldAccuracy.push(acc);
+    opts.onFold?.(f, k, acc);
+  }
+  return {
+    spec,
+    name: specName(spec),
+    foldAccuracy,
+    ...meanStd(foldAccuracy),
+    predicted,
+    folds: fold,
+    ...(gammas.length ? { gammas } : {}),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function squaredNorms(x: Vectors, dim: number, n: number): Float64Array {
+  const sq = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < dim; d++) sq[i] += x[i * dim + d] ** 2;
+  }
+  return sq;
+}
+
+/** Per-fold accuracies of several runs as a long table: `classifier`, `fold`, `accuracy`. */
+export function foldsFrame(results: CrossValidation[]): pl.DataFrame {
+  const classifier: string[] = [], fold: number[] = [], accuracy: number[] = [];
+  for (const r of results) {
+    r.foldAccuracy.forEach((a, f) => {
+      classifier.push(r.name);
+      fold.push(f);
+      accuracy.push(a);
+    });
+  }
+  return pl.DataFrame({ classifier, fold: pl.Series("fold", fold, pl.Int32), accuracy });
+}
+
+/** One row per run: `classifier`, `mean`, `std`, `folds`, `seconds`, sorted by mean accuracy (best first). */
+export function summaryFrame(results: CrossValidation[]): pl.DataFrame {
+  const rows = [...results].sort((a, b) => b.mean - a.mean);
+  return pl.DataFrame({
+    classifier: rows.map((r) => r.name),
+    mean: rows.map((r) => r.mean),
+    std: rows.map((r) => r.std),
+    folds: pl.Series("folds", rows.map((r) => r.foldAccuracy.length), pl.Int32),
+    seconds: rows.map((r) => r.seconds),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Grid search
+
+/**
+ * The slides' "scope for improvement" grid: SVM rbf with C ∈ {1, 10, 100} × γ ∈ {¼, 1, 4} × the "scale"
+ * value of `x`, SVM linear with C ∈ {0.1, 1, 10}, and KNN with k ∈ {1, 3, 5, 7, 9, 15}.
+ */
+export function defaultGrid(x: Vectors, dim: number): ClassifierSpec[] {
+  const g = scaleGamma(x, dim);
+  const specs: ClassifierSpec[] = [];
+  for (const C of [1, 10, 100]) {
+    for (const f of [0.25, 1, 4]) specs.push({ kind: "svm", kernel: "rbf", C, gamma: g * f });
+  }
+  for (const C of [0.1, 1, 10]) specs.push({ kind: "svm", kernel: "linear", C });
+  for (const k of [1, 3, 5, 7, 9, 15]) specs.push({ kind: "knn", k });
+  return specs;
+}
+
+/**
+ * A grid small enough for a CPU run at full size: SVM rbf C=1 and C=10 at the "scale" γ, C=10 at 4× that γ,
+ * SVM linear C=10, and KNN with k ∈ {1, 3, 5, 9, 15}.
+ */
+export function compactGrid(x: Vectors, dim: number): ClassifierSpec[] {
+  const g = scaleGamma(x, dim);
+  return [
+    { kind: "svm", kernel: "rbf", C: 1, gamma: g },
+    { kind: "svm", kernel: "rbf", C: 10, gamma: g },
+    { kind: "svm", kernel: "rbf", C: 10, gamma: 4 * g },
+    { kind: "svm", kernel: "linear", C: 10 },
+    ...[1, 3, 5, 9, 15].map((k): ClassifierSpec => ({ kind: "knn", k })),
+  ];
+}
+
+export interface GridSearch {
+  results: CrossValidation[];
+  /** The run with the highest mean accuracy (first in `specs` order on ties). */
+  best: CrossValidation;
+  /** `summaryFrame(results)`. */
+  table: pl.DataFrame;
+}
+
+/**
+ * Cross-validate every spec on the same folds (same seed) and the same distance matrix. At full size
+ * (7,606 × 128, 901 classes) each SVM setting costs minutes for 10 folds: use fewer folds for a grid.
+ */
+export async function gridSearch(
+  specs: ClassifierSpec[],
+  x: Vectors,
+  dim: number,
+  labels: ArrayLike<number>,
+  opts: CrossValidationOptions & { onSpec?: (r: CrossValidation, i: number, of: number) => void } = {},
+): Promise<GridSearch> {
+  if (specs.length === 0) throw new RangeError("gridSearch: no specs");
+  specs.forEach(checkSpec);
+  checkData(x, dim, labels);
+  const distances = opts.distances ?? squaredDistanceMatrix(x, dim);
+  const { fold } = foldAssignment(opts.folds ?? 10, labels, opts.seed ?? 0);
+  const results: CrossValidation[] = [];
+  for (const [i, spec] of specs.entries()) {
+    const r = await crossValidate(spec, x, dim, labels, { ...opts, folds: fold, distances });
+    results.push(r);
+    opts.onSpec?.(r, i, specs.length);
+  }
+  let best = results[0];
+  for (const r of results) if (r.mean > best.mean) best = r;
+  return { results, best, table: summaryFrame(results) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fitted classifiers for new images
+
+export interface FittedClassifier {
+  readonly spec: ClassifierSpec;
+  readonly name: string;
+  /** Label values in the column order of `probabilities`. */
+  readonly classes: number[];
+  /** Predicted label for each row of `q` (m × dim). */
+  predict(q: Vectors): Int32Array;
+  /**
+   * Class probabilities, m × classes.length row-major. SVM: libsvm's Platt-scaled pairwise coupling
+   * (needs `probability: true` when fitting); KNN: the fraction of the k neighbours in each class.
+   */
+  probabilities(q: Vectors): Float64Array;
+  /** Releases libsvm's memory (no-op for KNN). */
+  free(): void;
+}
+
+export interface FitOptions {
+  /** SVM: train libsvm's probability model (an internal 5-fold CV per pair of classes: slower). */
+  probability?: boolean;
+}
+
+/** Fit a classifier on all of `x` (to classify new images afterwards). */
+export async function fitClassifier(
+  spec: ClassifierSpec,
+  x: Vectors,
+  dim: number,
+  labels: ArrayLike<number>,
+  opts: FitOptions = {},
+): Promise<FittedClassifier> {
+  checkSpec(spec);
+  const n = checkData(x, dim, labels);
+  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  const colOf = new Map(classes.map((c, j) => [c, j]));
+  const name = specName(spec);
+  const queryRows = (q: Vectors) => rowCount(q, dim, "query embeddings");
+  if (spec.kind === "knn") {
+    if (spec.k > n) throw new RangeError(`KNN k = ${spec.k} but only ${n} training samples`);
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const neighbours = (q: Vectors, r: number) =>
+      nearestK(all, spec.k, (j) => squaredDistance(q, r, x, j, dim));
+    return {
+      spec,
+      name,
+      classes,
+      predict(q) {
+        const m = queryRows(q);
+        return Int32Array.from({ length: m }, (_, r) => vote(neighbours(q, r).map((j) => labels[j])));
+      },
+      probabilities(q) {
+        const m = queryRows(q);
+        const out = new Float64Array(m * classes.length);
+        for (let r = 0; r < m; r++) {
+          for (const j of neighbours(q, r)) out[r * classes.length + colOf.get(labels[j])!] += 1 / spec.k;
+        }
+        return out;
+      },
+      free() {},
+    };
+  }
+  const tr = byLabel(Array.from({ length: n }, (_, i) => i), labels);
+  const linear = (spec.kernel ?? "rbf") === "linear";
+  const gamma = linear ? 0 : resolveGamma(spec.gamma ?? "scale", x, dim);
+  const kern = (a: Vectors, i: number, j: number) => {
+    if (linear) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += a[i * dim + d] * x[j * dim + d];
+      return s;
+    }
+    return Math.exp(-gamma * squaredDistance(a, i, x, j, dim));
+  };
+  const model: PrecomputedSvmModel = await trainSvmPrecomputed(
+    n,
+    (i, out) => {
+      for (let j = 0; j < n; j++) out[j] = kern(x, tr[i], tr[j]);
+    },
+    tr.map((i) => labels[i]),
+    { cost: spec.C ?? 1, probability: opts.probability ?? false },
+  );
+  const row = new Float64Array(n);
+  const fill = (q: Vectors, r: number) => {
+    for (let j = 0; j < n; j++) row[j] = kern(q, r, tr[j]);
+    return row;
+  };
+  return {
+    spec: linear ? spec : { ...spec, gamma },
+    name,
+    classes,
+    predict(q) {
+      const m = queryRows(q);
+      return Int32Array.from({ length: m }, (_, r) => model.predict(fill(q, r)));
+    },
+    probabilities(q) {
+      const m = queryRows(q);
+      const out = new Float64Array(m * classes.length);
+      for (let r = 0; r < m; r++) {
+        const p = model.predictProbability(fill(q, r));
+        model.labels.forEach((l, c) => out[r * classes.length + colOf.get(l)!] = p[c]);
+      }
+      return out;
+    },
+    free() {
+      model.free();
+    },
+  };
+}
+
+export interface RankedClass {
+  label: number;
+  probability: number;
+}
+
+/** The `top` most probable classes of one probability row, most probable first. */
+export function rankClasses(probabilities: ArrayLike<number>, classes: number[], top = 5): RankedClass[] {
+  if (probabilities.length !== classes.length) {
+    throw new RangeError(`${probabilities.length} probabilities for ${classes.length} classes`);
+  }
+  return classes.map((label, j) => ({ label, probability: probabilities[j] }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, top);
+}

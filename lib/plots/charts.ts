@@ -1,0 +1,671 @@
+/**
+ * Every figure type of the slides, drawn with Vega-Lite and rendered without a browser (see
+ * plots/render.ts): class-size histogram, loss curves, 2-D embedding scatter, ++/+− distance histograms
+ * with the threshold, distance heat map, ROC curves, classifier-confidence bars, a grid of face
+ * thumbnails and a photo with labelled face boxes. Each function returns a Figure (SVG + PNG, shown
+ * inline by the Deno Jupyter kernel) and writes `<dir>/<name>.svg|.png` when `dir` is given.
+ */
+import {
+  encodedToPngDataUri,
+  type Figure,
+  type FigureOptions,
+  rawToPngDataUri,
+  renderFigure,
+  type TopLevelSpec,
+} from "./render.ts";
+
+export { type Figure, type FigureOptions, renderFigure, svgToPng } from "./render.ts";
+
+type Row = Record<string, string | number | null>;
+
+const prettyName = (s: string) => s.replace(/_/g, " ");
+
+function checkFinite(values: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new RangeError(`${what}[${i}] is ${values[i]}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface ClassSizeOptions extends FigureOptions {
+  /** Bin lower edges (default 1, 2, 3, 4, 5, 6, 11, 21, 51, 101: one bar per small size, wider bins for
+   * the long tail). The last bin runs to the largest size. */
+  edges?: number[];
+  /** Logarithmic count axis (default true: the 1-image spike would flatten everything else). */
+  logScale?: boolean;
+}
+
+/** Histogram of images per person (`sizes[i]` = images of person i). */
+export async function classSizeHistogram(
+  sizes: ArrayLike<number>,
+  opts: ClassSizeOptions = {},
+): Promise<Figure> {
+  if (sizes.length === 0) throw new RangeError("classSizeHistogram: no sizes");
+  for (let i = 0; i < sizes.length; i++) {
+    if (!Number.isInteger(sizes[i]) || sizes[i] < 1) throw new RangeError(`sizes[${i}] is ${sizes[i]}`);
+  }
+  const edges = opts.edges ?? [1, 2, 3, 4, 5, 6, 11, 21, 51, 101];
+  const max = Math.max(...Array.from(sizes));
+  const bins = edges.map((lo, b) => {
+    const hi = b + 1 < edges.length ? edges[b + 1] - 1 : max;
+    return { lo, hi, bin: lo === hi ? String(lo) : `${lo}–${hi}`, people: 0, images: 0 };
+  }).filter((b) => b.lo <= max);
+  for (let i = 0; i < sizes.length; i++) {
+    const b = bins.findLast((b) => sizes[i] >= b.lo);
+    if (!b) throw new RangeError(`size ${sizes[i]} below the first bin edge ${edges[0]}`);
+    b.people++;
+    b.images += sizes[i];
+  }
+  const log = opts.logScale ?? true;
+  const values = bins.filter((b) => !log || b.people > 0);
+  const total = Array.from(sizes).reduce((a, b) => a + b, 0);
+  const spec: TopLevelSpec = {
+    title: {
+      text: opts.title ?? "Images per person",
+      subtitle: `${sizes.length.toLocaleString("en-US")} people, ${total.toLocaleString("en-US")} images`,
+    },
+    width: opts.width ?? 480,
+    height: opts.height ?? 280,
+    data: { values },
+    encoding: {
+      x: { field: "bin", type: "ordinal", sort: null, title: "images per person", axis: { labelAngle: 0 } },
+      y: {
+        field: "people",
+        type: "quantitative",
+        title: log ? "people (log scale)" : "people",
+        scale: log ? { type: "log" } : {},
+        stack: null, // a stacked bar starts at 0, which a log scale cannot show
+      },
+    },
+    layer: [
+      // On a log axis a bar cannot start at 0: draw it up from the bottom of the plot instead.
+      { mark: { type: "bar", color: "#4c78a8" }, encoding: log ? { y2: { value: "height" } } : {} },
+      {
+        mark: { type: "text", dy: -7, fontSize: 10 },
+        encoding: { text: { field: "people", type: "quantitative" } },
+      },
+    ],
+  };
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "class_sizes" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface LossPoint {
+  epoch: number;
+  loss: number;
+  /** Curve name (e.g. "train", "validation", "ZF", "Inception"); one colour each. */
+  series?: string;
+}
+
+/** Loss against epoch, one line per series. */
+export async function lossCurve(
+  points: LossPoint[],
+  opts: FigureOptions & {
+    yTitle?: string;
+    logY?: boolean;
+    /** One panel per series, each with its own y scale (for quantities of different ranges). */
+    panels?: boolean;
+  } = {},
+): Promise<Figure> {
+  if (points.length === 0) throw new RangeError("lossCurve: no points");
+  checkFinite(points.map((p) => p.epoch), "epoch");
+  checkFinite(points.map((p) => p.loss), "loss");
+  const values = points.map((p) => ({ epoch: p.epoch, loss: p.loss, series: p.series ?? "loss" }));
+  const seriesCount = new Set(values.map((v) => v.series)).size;
+  const panels = opts.panels === true && seriesCount > 1;
+  const width = opts.width ?? 480;
+  const height = opts.height ?? 280;
+  const mark = { type: "line", point: values.length <= 60 } as const;
+  const encoding = {
+    x: { field: "epoch", type: "quantitative", title: "epoch" },
+    y: {
+      field: "loss",
+      type: "quantitative",
+      title: opts.yTitle ?? (panels ? "value" : "loss"),
+      scale: opts.logY ? { type: "log" } : { zero: false },
+    },
+    color: panels
+      ? { field: "series", type: "nominal", legend: null }
+      : seriesCount > 1
+      ? { field: "series", type: "nominal", title: null }
+      : { value: "#4c78a8" },
+  };
+  const title = opts.title ?? "Triplet loss";
+  const spec = (panels
+    ? {
+      title,
+      data: { values },
+      facet: {
+        row: {
+          field: "series",
+          type: "nominal",
+          title: null,
+          header: { labelOrient: "top", labelAnchor: "start", labelFontWeight: "bold", labelFontSize: 12 },
+        },
+      },
+      // One row per series, each with its own y scale.
+      spec: { width, height: Math.round(height / seriesCount), mark, encoding },
+      resolve: { scale: { y: "independent" } },
+    }
+    : { title, width, height, data: { values }, mark, encoding }) as TopLevelSpec;
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "loss" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface ScatterOptions extends FigureOptions {
+  /** Name of each label value (legend and tooltips); default the label number. */
+  names?: string[];
+  /** Show the colour legend (default: only with ≤ 20 identities). */
+  legend?: boolean;
+  /** Axis titles (default "dimension 1", "dimension 2"). */
+  axisTitles?: [string, string];
+  pointSize?: number;
+}
+
+/** 2-D points (n × 2 row-major, e.g. UMAP or t-SNE) coloured by identity. */
+export async function scatter2d(
+  xy: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  opts: ScatterOptions = {},
+): Promise<Figure> {
+  const n = labels.length;
+  if (xy.length !== 2 * n) throw new RangeError(`${xy.length / 2} points but ${n} labels`);
+  checkFinite(xy, "xy");
+  const values: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    values.push({
+      x: xy[2 * i],
+      y: xy[2 * i + 1],
+      identity: prettyName(opts.names?.[labels[i]] ?? String(labels[i])),
+    });
+  }
+  const classes = new Set(Array.from(labels)).size;
+  const legend = opts.legend ?? classes <= 20;
+  const [tx, ty] = opts.axisTitles ?? ["dimension 1", "dimension 2"];
+  const spec: TopLevelSpec = {
+    title: {
+      text: opts.title ?? "Embeddings in 2-D",
+      subtitle: `${n.toLocaleString("en-US")} images, ${classes.toLocaleString("en-US")} identities`,
+    },
+    width: opts.width ?? 460,
+    height: opts.height ?? 460,
+    data: { values },
+    mark: {
+      type: "circle",
+      size: opts.pointSize ?? (n > 2000 ? 8 : n > 300 ? 20 : 45),
+      opacity: n > 2000 ? 0.6 : 0.85,
+    },
+    encoding: {
+      x: { field: "x", type: "quantitative", title: tx, scale: { zero: false }, axis: { grid: false } },
+      y: { field: "y", type: "quantitative", title: ty, scale: { zero: false }, axis: { grid: false } },
+      color: {
+        field: "identity",
+        type: "nominal",
+        sort: null,
+        title: "identity",
+        scale: { scheme: classes <= 10 ? "category10" : "tableau20" },
+        legend: legend ? {} : null,
+      },
+    },
+  };
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "scatter" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface DistanceHistogramOptions extends FigureOptions {
+  /** Draw this threshold as a vertical line. */
+  threshold?: number;
+  /** Bin width (default: 1/80 of the range, 0.05 on the full 0–4). */
+  binWidth?: number;
+  /** x range, or "auto" (the default): see histogramRange. */
+  range?: [number, number] | "auto";
+}
+
+/**
+ * x range for squared distances between unit vectors: 0 to the largest value rounded up to a tenth,
+ * at most 4 (their ceiling) and at least 0.1. A collapsed embedding, whose distances all lie near 0,
+ * would otherwise show as one bar at the left edge of a 0–4 axis.
+ */
+export function histogramRange(...samples: ArrayLike<number>[]): [number, number] {
+  let max = 0;
+  for (const d of samples) for (let i = 0; i < d.length; i++) max = Math.max(max, d[i]);
+  return [0, Math.min(4, Math.max(0.1, Math.ceil(10 * max - 1e-9) / 10))];
+}
+
+/** Overlaid density histograms of same-identity (++) and different-identity (+−) pair distances. */
+export async function distanceHistograms(
+  positive: ArrayLike<number>,
+  negative: ArrayLike<number>,
+  opts: DistanceHistogramOptions = {},
+): Promise<Figure> {
+  if (positive.length === 0 || negative.length === 0) {
+    throw new RangeError(`need ++ and +− distances, got ${positive.length} and ${negative.length}`);
+  }
+  checkFinite(positive, "positive");
+  checkFinite(negative, "negative");
+  const [lo, hi] = opts.range === undefined || opts.range === "auto"
+    ? histogramRange(positive, negative)
+    : opts.range;
+  const w = opts.binWidth ?? (hi - lo) / 80;
+  const nb = Math.ceil((hi - lo) / w - 1e-9);
+  const values: Row[] = [];
+  for (
+    const [kind, d] of [["same identity (++)", positive], ["different identities (+−)", negative]] as const
+  ) {
+    const counts = new Float64Array(nb);
+    for (let i = 0; i < d.length; i++) counts[Math.min(nb - 1, Math.max(0, Math.floor((d[i] - lo) / w)))]++;
+    for (let b = 0; b < nb; b++) {
+      // Density, so the two samples compare whatever their sizes.
+      if (counts[b] > 0) {
+        values.push({ kind, start: lo + b * w, end: lo + (b + 1) * w, density: counts[b] / d.length / w });
+      }
+    }
+  }
+  const layer: TopLevelSpec[] = [{
+    data: { values },
+    mark: { type: "rect", opacity: 0.55 },
+    encoding: {
+      x: { field: "start", type: "quantitative", title: "squared L2 distance", scale: { domain: [lo, hi] } },
+      x2: { field: "end" },
+      y: { field: "density", type: "quantitative", title: "density", stack: null },
+      color: {
+        field: "kind",
+        type: "nominal",
+        title: null,
+        scale: { domain: ["same identity (++)", "different identities (+−)"], range: ["#2ca02c", "#d62728"] },
+        legend: { orient: "top", direction: "horizontal" },
+      },
+    },
+  } as unknown as TopLevelSpec];
+  if (opts.threshold !== undefined) {
+    const t = opts.threshold;
+    layer.push({
+      data: { values: [{ t, label: `threshold ${t.toFixed(2)}` }] },
+      layer: [
+        {
+          mark: { type: "rule", strokeDash: [6, 4], strokeWidth: 2, color: "black" },
+          encoding: { x: { field: "t", type: "quantitative" } },
+        },
+        {
+          mark: { type: "text", align: "left", dx: 5, dy: 2, baseline: "top", fontSize: 11 },
+          encoding: { x: { field: "t", type: "quantitative" }, y: { value: 0 }, text: { field: "label" } },
+        },
+      ],
+    } as unknown as TopLevelSpec);
+  }
+  const spec = {
+    title: {
+      text: opts.title ?? "Pair distances",
+      subtitle: `${positive.length.toLocaleString("en-US")} ++ pairs, ${
+        negative.length.toLocaleString("en-US")
+      } +− pairs`,
+    },
+    width: opts.width ?? 520,
+    height: opts.height ?? 280,
+    layer,
+  } as unknown as TopLevelSpec;
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "distance_histograms" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface HeatmapOptions extends FigureOptions {
+  /** Colour legend title (default "squared distance"). */
+  valueTitle?: string;
+  /** Print each value in its cell (default: with ≤ 15 rows). */
+  cellLabels?: boolean;
+  digits?: number;
+}
+
+/** A k × k matrix (row-major) as a heat map with names on both axes. */
+export async function heatmap(
+  matrix: ArrayLike<number>,
+  names: string[],
+  opts: HeatmapOptions = {},
+): Promise<Figure> {
+  const k = names.length;
+  if (matrix.length !== k * k) {
+    throw new RangeError(`matrix has ${matrix.length} entries, expected ${k}² = ${k * k}`);
+  }
+  const shown = names.map(prettyName);
+  if (new Set(shown).size !== k) throw new RangeError("heatmap names must be distinct");
+  const values: Row[] = [];
+  let vmin = Infinity, vmax = -Infinity;
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b < k; b++) {
+      const v = matrix[a * k + b];
+      const ok = Number.isFinite(v);
+      if (ok) vmin = Math.min(vmin, v), vmax = Math.max(vmax, v);
+      values.push({ row: shown[a], column: shown[b], value: ok ? v : null });
+    }
+  }
+  const labels = opts.cellLabels ?? k <= 15;
+  const digits = opts.digits ?? 2;
+  const cell = Math.max(14, Math.min(48, Math.floor(520 / Math.max(k, 1))));
+  const mid = (vmin + vmax) / 2;
+  const sort = shown;
+  const spec: TopLevelSpec = {
+    title: opts.title ?? "Distance matrix",
+    width: opts.width ?? cell * k,
+    height: opts.height ?? cell * k,
+    data: { values },
+    encoding: {
+      x: { field: "column", type: "nominal", sort, title: null, axis: { labelAngle: -45, labelLimit: 160 } },
+      y: { field: "row", type: "nominal", sort, title: null, axis: { labelLimit: 160 } },
+    },
+    layer: [
+      {
+        mark: { type: "rect" },
+        encoding: {
+          color: {
+            field: "value",
+            type: "quantitative",
+            title: opts.valueTitle ?? "squared distance",
+            scale: { scheme: "viridis", reverse: true },
+          },
+        },
+      },
+      ...(labels
+        ? [{
+          mark: { type: "text" as const, fontSize: cell >= 36 ? 11 : 9 },
+          encoding: {
+            text: { field: "value", type: "quantitative" as const, format: `.${digits}f` },
+            color: { condition: { test: `datum.value > ${mid}`, value: "white" }, value: "black" },
+          },
+        }]
+        : []),
+    ],
+  } as TopLevelSpec;
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "distance_matrix" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface RocCurve {
+  /** Legend entry, e.g. "ZF (AUC 0.93)". */
+  name: string;
+  fpr: ArrayLike<number>;
+  tpr: ArrayLike<number>;
+}
+
+/** ROC curves (TPR against FPR), with the chance diagonal. */
+export async function rocCurve(
+  curves: RocCurve[],
+  opts: FigureOptions & { logX?: boolean } = {},
+): Promise<Figure> {
+  if (curves.length === 0) throw new RangeError("rocCurve: no curves");
+  const values: Row[] = [];
+  for (const c of curves) {
+    if (c.fpr.length !== c.tpr.length) {
+      throw new RangeError(`${c.name}: ${c.fpr.length} FPRs, ${c.tpr.length} TPRs`);
+    }
+    checkFinite(c.fpr, `${c.name} fpr`);
+    checkFinite(c.tpr, `${c.name} tpr`);
+    // Order by FPR then TPR so the polyline runs from (0, 0) to (1, 1) whatever the threshold order.
+    const idx = Array.from({ length: c.fpr.length }, (_, i) => i).sort((a, b) =>
+      c.fpr[a] - c.fpr[b] || c.tpr[a] - c.tpr[b]
+    );
+    idx.forEach((i, o) => {
+      if (!opts.logX || c.fpr[i] > 0) values.push({ curve: c.name, fpr: c.fpr[i], tpr: c.tpr[i], order: o });
+    });
+  }
+  const spec = {
+    title: opts.title ?? "ROC",
+    width: opts.width ?? 360,
+    height: opts.height ?? 360,
+    layer: [
+      ...(opts.logX ? [] : [{
+        data: { values: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }] },
+        mark: { type: "line", strokeDash: [4, 4], color: "#999", strokeWidth: 1 },
+        encoding: { x: { field: "fpr", type: "quantitative" }, y: { field: "tpr", type: "quantitative" } },
+      }]),
+      {
+        data: { values },
+        mark: { type: "line", strokeWidth: 2 },
+        encoding: {
+          x: {
+            field: "fpr",
+            type: "quantitative",
+            title: "false accept rate (FPR)",
+            scale: opts.logX ? { type: "log" } : { domain: [0, 1] },
+          },
+          y: {
+            field: "tpr",
+            type: "quantitative",
+            title: "true accept rate (TPR)",
+            scale: { domain: [0, 1] },
+          },
+          order: { field: "order", type: "quantitative" },
+          color: { field: "curve", type: "nominal", title: null, legend: { orient: "bottom-right" } },
+        },
+      },
+    ],
+  } as unknown as TopLevelSpec;
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "roc" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface Confidence {
+  name: string;
+  probability: number;
+}
+
+/** Horizontal bars of classifier confidence per candidate identity, most probable on top. */
+export async function confidenceBars(items: Confidence[], opts: FigureOptions = {}): Promise<Figure> {
+  if (items.length === 0) throw new RangeError("confidenceBars: no items");
+  for (const it of items) {
+    if (!(it.probability >= 0 && it.probability <= 1)) {
+      throw new RangeError(`probability of ${it.name} is ${it.probability}, expected 0…1`);
+    }
+  }
+  const values = [...items].sort((a, b) => b.probability - a.probability)
+    .map((it) => ({
+      name: prettyName(it.name),
+      p: it.probability,
+      label: `${(100 * it.probability).toFixed(1)} %`,
+    }));
+  const spec: TopLevelSpec = {
+    title: opts.title ?? "Classifier confidence",
+    width: opts.width ?? 360,
+    height: opts.height ?? Math.max(60, 26 * values.length),
+    data: { values },
+    encoding: {
+      y: { field: "name", type: "nominal", sort: null, title: null, axis: { labelLimit: 200 } },
+      x: {
+        field: "p",
+        type: "quantitative",
+        title: "probability",
+        scale: { domain: [0, 1] },
+        axis: { format: "%" },
+      },
+    },
+    layer: [
+      { mark: { type: "bar", color: "#4c78a8" } },
+      { mark: { type: "text", align: "left", dx: 4, fontSize: 11 }, encoding: { text: { field: "label" } } },
+    ],
+  };
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "confidence" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface Thumbnail {
+  /** width × height grayscale pixels (0–255), row-major (as in a FaceSet). */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  /** Caption under the image. */
+  label?: string;
+}
+
+/** A grid of face thumbnails with captions. */
+export async function faceGrid(
+  faces: Thumbnail[],
+  opts: FigureOptions & { columns?: number; cell?: number } = {},
+): Promise<Figure> {
+  if (faces.length === 0) throw new RangeError("faceGrid: no faces");
+  const columns = opts.columns ?? Math.min(8, faces.length);
+  const cell = opts.cell ?? 96;
+  const captions = faces.some((f) => f.label);
+  // Long names go on two lines: everything but the last word, then the last word.
+  const caption = (label: string) => {
+    const t = prettyName(label);
+    const cut = t.lastIndexOf(" ");
+    return t.length > 14 && cut > 0 ? `${t.slice(0, cut)}\n${t.slice(cut + 1)}` : t;
+  };
+  const twoLines = faces.some((f) => f.label && caption(f.label).includes("\n"));
+  const gapX = 14, gapY = captions ? (twoLines ? 40 : 26) : 10;
+  const values: Row[] = [];
+  for (const [i, f] of faces.entries()) {
+    const c = i % columns, r = Math.floor(i / columns);
+    values.push({
+      url: await rawToPngDataUri(f.pixels, f.width, f.height, 1),
+      x: c * (cell + gapX),
+      y: r * (cell + gapY),
+      cx: c * (cell + gapX) + cell / 2,
+      ty: r * (cell + gapY) + cell + 4,
+      label: f.label ? caption(f.label) : "",
+    });
+  }
+  const rows = Math.ceil(faces.length / columns);
+  const spec = {
+    title: opts.title ?? "Faces",
+    width: columns * (cell + gapX) - gapX,
+    height: rows * (cell + gapY) - (captions ? 4 : gapY),
+    data: { values },
+    layer: [
+      {
+        mark: { type: "image", width: cell, height: cell, align: "left", baseline: "top", aspect: false },
+        encoding: {
+          x: { field: "x", type: "quantitative", scale: null },
+          y: { field: "y", type: "quantitative", scale: null },
+          url: { field: "url", type: "nominal" },
+        },
+      },
+      ...(captions
+        ? [{
+          mark: { type: "text", baseline: "top", fontSize: 10, limit: cell + gapX, lineBreak: "\n" },
+          encoding: {
+            x: { field: "cx", type: "quantitative", scale: null },
+            y: { field: "ty", type: "quantitative", scale: null },
+            text: { field: "label" },
+          },
+        }]
+        : []),
+    ],
+  } as unknown as TopLevelSpec;
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "faces" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface LabelledBox {
+  /** Top-left corner and size in image pixels. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** e.g. the predicted name. */
+  label: string;
+  /** Confidence 0–1, printed after the label. */
+  score?: number;
+  /** Box colour (default: a palette colour per box). */
+  color?: string;
+}
+
+/** Raw pixels of a photo, or its encoded bytes (JPEG / PNG). */
+export type Photo = Uint8Array | { pixels: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
+
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+
+/** A photo with face boxes and "Name 0.93" labels. */
+export async function labelledBoxes(
+  photo: Photo,
+  boxes: LabelledBox[],
+  opts: FigureOptions & { maxWidth?: number } = {},
+): Promise<Figure> {
+  const img = photo instanceof Uint8Array ? await encodedToPngDataUri(photo) : {
+    uri: await rawToPngDataUri(photo.pixels, photo.width, photo.height, photo.channels),
+    width: photo.width,
+    height: photo.height,
+  };
+  const s = Math.min(1, (opts.maxWidth ?? 640) / img.width);
+  const W = Math.round(img.width * s), H = Math.round(img.height * s);
+  const boxRows: Row[] = boxes.map((b, i) => {
+    for (const k of ["x", "y", "width", "height"] as const) {
+      if (!Number.isFinite(b[k])) throw new RangeError(`box ${i} ${k} is ${b[k]}`);
+    }
+    const text = b.score === undefined ? prettyName(b.label) : `${prettyName(b.label)} ${b.score.toFixed(2)}`;
+    const x = b.x * s, y = b.y * s;
+    // Label above the box, or inside its top edge when the box touches the top of the photo.
+    const ly = y >= 18 ? y - 18 : y;
+    return {
+      x,
+      y,
+      x2: (b.x + b.width) * s,
+      y2: (b.y + b.height) * s,
+      color: b.color ?? PALETTE[i % PALETTE.length],
+      text,
+      lx2: x + 8.2 * text.length + 8, // DejaVu Sans Bold 12 px averages ~8 px per character
+      ly,
+      ly2: ly + 18,
+      tx: x + 4,
+      ty: ly + 9,
+    };
+  });
+  const px = (f: string) => ({ field: f, type: "quantitative", scale: null });
+  const spec = {
+    title: opts.title ?? "",
+    width: W,
+    height: H,
+    layer: [
+      {
+        data: { values: [{ url: img.uri, x: 0, y: 0 }] },
+        mark: { type: "image", width: W, height: H, align: "left", baseline: "top", aspect: false },
+        encoding: { x: px("x"), y: px("y"), url: { field: "url", type: "nominal" } },
+      },
+      {
+        data: { values: boxRows },
+        layer: [
+          {
+            mark: { type: "rect", fillOpacity: 0, strokeWidth: 3 },
+            encoding: {
+              x: px("x"),
+              y: px("y"),
+              x2: { field: "x2" },
+              y2: { field: "y2" },
+              stroke: { field: "color", type: "nominal", scale: null },
+            },
+          },
+          {
+            mark: { type: "rect" },
+            encoding: {
+              x: px("x"),
+              y: px("ly"),
+              x2: { field: "lx2" },
+              y2: { field: "ly2" },
+              fill: { field: "color", type: "nominal", scale: null },
+            },
+          },
+          {
+            mark: {
+              type: "text",
+              align: "left",
+              baseline: "middle",
+              color: "white",
+              fontSize: 12,
+              fontWeight: "bold",
+            },
+            encoding: { x: px("tx"), y: px("ty"), text: { field: "text" } },
+          },
+        ],
+      },
+    ],
+  } as unknown as TopLevelSpec;
+  return await renderFigure(spec, { ...opts, name: opts.name ?? "boxes" });
+}
