@@ -12,7 +12,7 @@ import { setupBackend } from "../lib/backend.ts";
 import { exitWithUsage, parseScriptArgs, type Profile, profile, PROFILES } from "../lib/config.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { formatSummary } from "../lib/models/summary.ts";
-import { type ModelKind, train, TrainingDivergedError } from "../lib/training/loop.ts";
+import { type ModelKind, train, TrainingDivergedError } from "../lib/training/mod.ts";
 
 const USAGE =
   "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] [--epochs N] [--stop-after N]";

@@ -8,7 +8,7 @@
  * symmetrised; early exaggeration 12 for the first 250 iterations; momentum 0.5 then 0.8; learning
  * rate max(n / 12 / 4, 50) (the "auto" rule of scikit-learn / openTSNE); per-coordinate gains.
  */
-import { rowCount, squaredDistanceMatrix, type Vectors } from "./distances.ts";
+import { rowCount, squaredDistanceMatrix, type Vectors } from "./vectors.ts";
 import { Rng } from "../rng.ts";
 
 export interface TsneOptions {

@@ -14,7 +14,8 @@
  */
 import pl from "nodejs-polars";
 import KNNModule from "ml-knn";
-import { rowCount, smallestK, squaredDistance, squaredDistanceMatrix, type Vectors } from "../analysis/distances.ts";
+import { smallestK } from "../analysis/umap.ts";
+import { rowCount, squaredDistance, squaredDistanceMatrix, type Vectors } from "../analysis/vectors.ts";
 import { Rng } from "../rng.ts";
 import { type PrecomputedSvmModel, trainSvmPrecomputed } from "./svm.ts";
 import { runSvmFolds, type SvmFoldJob } from "./svm_folds.ts";

@@ -42,6 +42,27 @@ export function selectFaces(set: FaceSet, indices: ArrayLike<number>): FaceSet {
   return { pixels, n: indices.length, height: set.height, width: set.width, labels, classNames, paths };
 }
 
+/** Image indices by label, labels in order of first appearance (`indices` default: all of `labels`). */
+export function groupByLabel(labels: ArrayLike<number>, indices?: ArrayLike<number>): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  const n = indices ? indices.length : labels.length;
+  for (let t = 0; t < n; t++) {
+    const i = indices ? indices[t] : t;
+    const g = groups.get(labels[i]);
+    if (g) g.push(i);
+    else groups.set(labels[i], [i]);
+  }
+  return groups;
+}
+
+/** The images of the identities (labels) in `keep`, in their original order. */
+export function selectIdentities(set: FaceSet, keep: Iterable<number>): FaceSet {
+  const labels = new Set(keep);
+  const idx: number[] = [];
+  for (let i = 0; i < set.n; i++) if (labels.has(set.labels[i])) idx.push(i);
+  return selectFaces(set, idx);
+}
+
 /** Names of the `k` classes with the most images (ties broken by name), biggest first. */
 export function largestClasses(set: Pick<FaceSet, "labels" | "classNames">, k: number): string[] {
   const counts = new Array<number>(set.classNames.length).fill(0);

@@ -14,14 +14,7 @@ export {
   loadDetector,
   type Point,
 } from "./detector.ts";
-export {
-  checkRgbImage,
-  encodePng,
-  grayToRgb,
-  type ImageSource,
-  readImage,
-  type RgbImage,
-} from "./image.ts";
+export { checkRgbImage, encodePng, grayToRgb, type ImageSource, readImage, type RgbImage } from "./image.ts";
 export {
   cropFace,
   type CropOptions,

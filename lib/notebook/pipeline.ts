@@ -11,8 +11,8 @@ import { type Profile, profile as activeProfile } from "../config.ts";
 import { embed } from "../models/embed.ts";
 import { type FaceSet, selectFaces } from "../data/faceset.ts";
 import { Rng } from "../rng.ts";
-import type { HistoryRow, ModelKind, TrainOptions, TrainResult } from "../training/loop.ts";
-import { train, trainingConfig } from "../training/loop.ts";
+import type { HistoryRow, ModelKind, TrainOptions, TrainResult } from "../training/mod.ts";
+import { train, trainingConfig } from "../training/mod.ts";
 
 /** Identities an evaluation in the `smoke` profile is limited to (all of them otherwise). */
 export const SMOKE_IDENTITIES = 40;

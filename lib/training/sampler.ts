@@ -11,7 +11,8 @@
  * The sampler holds no state of its own: all randomness comes from the caller's {@link Rng}, so a
  * checkpointed RNG state reproduces the batch sequence.
  */
-import type { Rng } from "../rng.ts";
+import { type FaceSet, groupByLabel, selectIdentities } from "../data/faceset.ts";
+import { Rng } from "../rng.ts";
 
 export interface PkSamplerOptions {
   /** Images per batch (the slides: 200). */
@@ -44,14 +45,7 @@ export class PkSampler {
     if (!Number.isInteger(this.minImages) || this.minImages < 2) {
       throw new RangeError(`minImages must be an integer ≥ 2, got ${this.minImages}`);
     }
-    const byLabel = new Map<number, number[]>();
-    for (let i = 0; i < labels.length; i++) {
-      const l = labels[i];
-      let g = byLabel.get(l);
-      if (!g) byLabel.set(l, g = []);
-      g.push(i);
-    }
-    this.groups = [...byLabel.values()].filter((g) => g.length >= this.minImages).map((g) =>
+    this.groups = [...groupByLabel(labels).values()].filter((g) => g.length >= this.minImages).map((g) =>
       Int32Array.from(g)
     );
     this.eligibleImages = this.groups.reduce((a, g) => a + g.length, 0);
@@ -106,4 +100,25 @@ export class PkSampler {
     if (filled !== size) throw new Error(`internal: P×K batch filled ${filled} of ${size}`);
     return out;
   }
+}
+
+/**
+ * The identities a run trains on: those with at least `minImages` images, or a seeded random subset of
+ * `maxIdentities` of them (null: all). Returns `faces` itself when every image is kept.
+ */
+export function trainingIdentities(
+  faces: FaceSet,
+  minImages: number,
+  maxIdentities: number | null,
+  seed: number,
+): FaceSet {
+  const counts = new Map<number, number>();
+  for (const l of faces.labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let eligible = [...counts.keys()].filter((l) => counts.get(l)! >= minImages).sort((a, b) => a - b);
+  if (maxIdentities !== null && eligible.length > maxIdentities) {
+    const rng = new Rng(seed ^ 0x1d5);
+    eligible = rng.sample(eligible.length, maxIdentities).map((i) => eligible[i]).sort((a, b) => a - b);
+  }
+  const kept = eligible.reduce((a, l) => a + counts.get(l)!, 0);
+  return kept === faces.n ? faces : selectIdentities(faces, eligible);
 }

@@ -13,7 +13,7 @@
  * Folds are pairs.txt's: 10 consecutive blocks of 600 pairs, or a fold index per pair.
  */
 import pl from "nodejs-polars";
-import { rowCount, squaredDistance, type Vectors } from "../analysis/distances.ts";
+import { rowCount, squaredDistance, type Vectors } from "../analysis/vectors.ts";
 
 /** facenet's threshold grids: np.arange(0, 4, 0.01) and np.arange(0, 4, 0.001). */
 export function thresholdGrid(step: number, end = 4): Float64Array {

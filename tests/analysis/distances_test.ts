@@ -1,6 +1,4 @@
 import { assertAllClose, assertClose, deepEqual, equal, ok, throws } from "../assert.ts";
-import pl from "nodejs-polars";
-import { join } from "node:path";
 import { Rng } from "../../lib/rng.ts";
 import {
   identityDistanceMatrix,
@@ -15,11 +13,9 @@ import {
   smallestK,
   squaredDistance,
   squaredDistanceMatrix,
-  syntheticIdentities,
   umap2d,
-  writeCsv,
-  zipfSizes,
-} from "../../lib/analysis/distances.ts";
+} from "../../lib/analysis/mod.ts";
+import { syntheticIdentities, zipfSizes } from "./synthetic.ts";
 
 function randomVectors(n: number, dim: number, seed: number): Float32Array {
   const r = new Rng(seed);
@@ -193,17 +189,4 @@ Deno.test("UMAP keeps separable identities apart and is seeded", () => {
   const f = pointsFrame(y, s.labels, ["ann", "bob", "cy"]);
   deepEqual(f.columns, ["x", "y", "label", "name"]);
   equal(f.getColumn("name").toArray()[89], "cy");
-});
-
-Deno.test("writeCsv writes atomically and reads back", () => {
-  const dir = Deno.makeTempDirSync();
-  try {
-    const df = pl.DataFrame({ a: [1, 2], b: ["x", "y"] });
-    const path = writeCsv(df, join(dir, "sub", "t.csv"));
-    const back = pl.readCSV(Deno.readTextFileSync(path));
-    deepEqual(back.getColumn("b").toArray(), ["x", "y"]);
-    deepEqual(Array.from(Deno.readDirSync(join(dir, "sub")), (e) => e.name), ["t.csv"]);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
 });

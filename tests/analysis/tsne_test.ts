@@ -1,5 +1,6 @@
 import { assertClose, deepEqual, equal, notDeepEqual, ok, throws } from "../assert.ts";
-import { squaredDistanceMatrix, syntheticIdentities } from "../../lib/analysis/distances.ts";
+import { squaredDistanceMatrix } from "../../lib/analysis/mod.ts";
+import { syntheticIdentities } from "./synthetic.ts";
 import { conditionalAffinities, tsne2d } from "../../lib/analysis/tsne.ts";
 
 /** Fraction of points whose nearest other point in 2-D has the same label. */

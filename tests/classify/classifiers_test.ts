@@ -1,5 +1,6 @@
 import { assert, assertClose, deepEqual, equal, ok, rejects, throws } from "../assert.ts";
-import { squaredDistanceMatrix, syntheticIdentities } from "../../lib/analysis/distances.ts";
+import { squaredDistanceMatrix } from "../../lib/analysis/mod.ts";
+import { syntheticIdentities } from "../analysis/synthetic.ts";
 import {
   compactGrid,
   crossValidate,

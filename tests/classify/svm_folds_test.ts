@@ -1,5 +1,6 @@
 import { deepEqual, ok, rejects } from "../assert.ts";
-import { squaredDistanceMatrix, syntheticIdentities } from "../../lib/analysis/distances.ts";
+import { squaredDistanceMatrix } from "../../lib/analysis/mod.ts";
+import { syntheticIdentities } from "../analysis/synthetic.ts";
 import { crossValidate, stratifiedFolds } from "../../lib/classify/classifiers.ts";
 import {
   defaultSvmThreads,

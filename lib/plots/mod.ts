@@ -1,0 +1,6 @@
+/**
+ * Plots: every figure of the notebooks as a Vega-Lite spec rendered to SVG and PNG without a browser
+ * (render.ts), charts of numbers (charts.ts) and pictures of faces (images.ts).
+ */
+export * from "./charts.ts";
+export * from "./render.ts";
