@@ -4,7 +4,6 @@
  */
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 
 /** Repository root (the folder holding deno.json). */
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -67,33 +66,4 @@ export function displayPath(p: string): string {
   if (rel === "") return ".";
   const ups = rel.split(sep).filter((part) => part === "..").length;
   return isAbsolute(rel) || ups > 2 ? abs : rel;
-}
-
-/**
- * A script's own arguments: `deno task x -- --flag` hands the script a leading "--", which the
- * scripts accept as well as `deno task x --flag`.
- */
-export function scriptArgs(args: readonly string[] = Deno.args): string[] {
-  return args[0] === "--" ? args.slice(1) : [...args];
-}
-
-/**
- * A script's options, parsed from `scriptArgs()` with node's parseArgs; an unknown option or a
- * missing value ends the script through `exitWithUsage`.
- */
-export function parseScriptArgs<O extends ParseArgsOptionsConfig>(
-  options: O,
-  usage: string,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O }>>["values"] {
-  try {
-    return parseArgs({ args: scriptArgs(), options }).values;
-  } catch (e) {
-    exitWithUsage(e, usage);
-  }
-}
-
-/** End a script on a bad command line: the problem, then how to call it, and exit status 2. */
-export function exitWithUsage(problem: unknown, usage: string): never {
-  console.error(`${problem instanceof Error ? problem.message : String(problem)}\n${usage}`);
-  Deno.exit(2);
 }

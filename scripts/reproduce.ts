@@ -8,7 +8,8 @@
  * overwrites committed results. Stops at the first failing cell, naming notebook and cell.
  */
 import { basename, join } from "node:path";
-import { exitWithUsage, parseScriptArgs, profile, REPO_ROOT } from "../lib/config.ts";
+import { profile, REPO_ROOT } from "../lib/config.ts";
+import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import {
   checkExpectedFigures,
   ensureJupyter,

@@ -7,7 +7,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dataRoot, scriptArgs } from "../lib/config.ts";
+import { dataRoot } from "../lib/config.ts";
+import { scriptArgs } from "./args.ts";
 import { ATT_DIR, loadAttFaces, readAttIndex } from "../lib/data/att.ts";
 import { lfwSummaryLine } from "../lib/data/lfw.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";

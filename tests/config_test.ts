@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { deepEqual, equal } from "./assert.ts";
-import { displayPath, scriptArgs } from "../lib/config.ts";
+import { displayPath } from "../lib/config.ts";
+import { scriptArgs } from "../scripts/args.ts";
 
 Deno.test("displayPath is relative to the working directory up to two levels up, else absolute", () => {
   const tmp = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "facenet_cfg_" }));

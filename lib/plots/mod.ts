@@ -4,3 +4,4 @@
  */
 export * from "./charts.ts";
 export * from "./render.ts";
+export * from "./images.ts";

@@ -14,7 +14,7 @@ import {
   lossCurve,
   rocCurve,
   scatter2d,
-} from "../../lib/plots/charts.ts";
+} from "../../lib/plots/mod.ts";
 
 /** Items drawn by each mark of the SVG, e.g. { "rect": [5], "text": [5] } (one entry per mark group). */
 function marks(svg: string): Record<string, number[]> {
