@@ -6,3 +6,4 @@
 export * from "./classifiers.ts";
 export * from "./svm.ts";
 export * from "./svm_folds.ts";
+export * from "./grid.ts";

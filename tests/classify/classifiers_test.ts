@@ -13,7 +13,7 @@ import {
   specName,
   stratifiedFolds,
   summaryFrame,
-} from "../../lib/classify/classifiers.ts";
+} from "../../lib/classify/mod.ts";
 import { MAX_PRECOMPUTED, trainSvm, trainSvmPrecomputed } from "../../lib/classify/svm.ts";
 
 /** Small labelled clusters: `classes` identities of `per` unit vectors in `dim` dimensions. */

@@ -1,7 +1,7 @@
 import { deepEqual, ok, rejects } from "../assert.ts";
 import { squaredDistanceMatrix } from "../../lib/analysis/mod.ts";
 import { syntheticIdentities } from "../analysis/synthetic.ts";
-import { crossValidate, stratifiedFolds } from "../../lib/classify/classifiers.ts";
+import { crossValidate, stratifiedFolds } from "../../lib/classify/mod.ts";
 import {
   defaultSvmThreads,
   fitPredictFold,
