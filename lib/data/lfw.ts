@@ -10,6 +10,10 @@ import { dataRoot } from "../config.ts";
 /** Folder under the data root that holds the deep-funneled images, one sub-folder per person. */
 export const LFW_DIR = "lfw-deepfunneled";
 
+/** What to do about a missing or damaged LFW image (ends such error messages). */
+export const REPAIR_HINT =
+  "run `deno task setup -- --repair` to restore it from the LFW archive (re-extracts only the bad images)";
+
 export interface LfwPerson {
   /** Folder name, e.g. `George_W_Bush`. */
   name: string;
@@ -65,7 +69,7 @@ export function readLfwIndex(root: string = dataRoot()): LfwIndex {
       if (n < 1) throw new Error(`${join(dir, f)}: image numbers start at 0001`);
       numbers.push(n);
     }
-    if (numbers.length === 0) throw new Error(`${dir}: person folder holds no images`);
+    if (numbers.length === 0) throw new Error(`${dir}: person folder holds no images; ${REPAIR_HINT}`);
     numbers.sort((a, b) => a - b);
     people.push({ name: d.name, numbers });
     nImages += numbers.length;
