@@ -282,13 +282,14 @@ interface Stamp {
 /**
  * Check that every image in `paths` (relative to `root`) exists, is the format its name says and
  * decodes without a warning. Images unchanged since a previous clean check (same size and mtime,
- * per the stamp file) are not decoded again. Returns the bad ones, sorted by path.
+ * per the stamp file) are not decoded again. Returns the bad ones, sorted by path, and how many
+ * images were decoded.
  */
 export async function verifyImages(
   root: string,
   paths: readonly string[],
   opts: VerifyImagesOptions = {},
-): Promise<BadImage[]> {
+): Promise<{ bad: BadImage[]; decoded: number }> {
   const stampFile = opts.stampFile === undefined ? verifiedStampFile(root) : opts.stampFile;
   let known: Record<string, string> = {};
   if (stampFile !== null && existsSync(stampFile)) {
@@ -345,7 +346,8 @@ export async function verifyImages(
       } catch { /* a read-only cache folder only means verifying again next time */ }
     }
   }
-  return bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { bad, decoded: todo.length };
 }
 
 /** One line for a list of bad images: the first in full, then how many more, then the fix. */
@@ -386,6 +388,14 @@ export async function repairImages(
         md5: source.md5,
         onProgress: (v, t) => bar.update(v, t ?? v),
       });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(
+        `${why}; to repair without the network, copy ${
+          basename(source.file)
+        } (MD5 ${source.md5}) to ${archive} ` +
+          `and run setup --repair again`,
+      );
     } finally {
       bar.stop();
     }
@@ -418,7 +428,7 @@ export async function setupLfw(
   if (opts.repair) {
     const namesFile = join(root, PROTOCOL_DIR, "lfw-names.txt");
     const expected = imagesOfNames(parseNames(readFileSync(namesFile, "utf8"), namesFile));
-    const bad = await verifyImages(root, expected, { ...opts, log, stampFile: null });
+    const { bad } = await verifyImages(root, expected, { ...opts, log, stampFile: null });
     if (bad.length > 0) {
       const archive = sources.find((s) => s.kind === "tgz" && s.installs === LFW_DIR);
       if (!archive) throw new Error(`no LFW image archive among the sources to repair ${bad[0].path} from`);
@@ -427,7 +437,7 @@ export async function setupLfw(
     }
   }
   const index = verifyLfw(root);
-  const bad = await verifyImages(root, lfwImageList(index).map((i) => i.path), { ...opts, log });
+  const { bad } = await verifyImages(root, lfwImageList(index).map((i) => i.path), { ...opts, log });
   if (bad.length > 0) throw new Error(badImagesMessage(bad));
   return { index, restored };
 }
