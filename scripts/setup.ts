@@ -1,7 +1,8 @@
 /**
  * `deno task setup`: make the data root (`$FACENET_DATA` or `data/`) hold LFW deep-funneled and
  * its protocol files, downloading and MD5-checking what is missing, then verify everything and
- * print one summary line. With the data already present it downloads and writes nothing.
+ * print one summary line. With the data already present it downloads nothing and writes nothing to
+ * the data root (which images it verified is remembered in the cache folder).
  *
  * Every image is checked to decode (once: unchanged images are remembered in the cache folder).
  * `--repair` restores missing or undecodable images from the LFW archive (re-extracting only those).

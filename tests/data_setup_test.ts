@@ -207,6 +207,14 @@ Deno.test("a data root one level too deep is refused before anything is download
       );
       deepEqual(readdirSync(dir).sort(), before, "nothing written");
     }
+    // Loading (not setup) with the same mistake says the same.
+    equal(
+      await message(() => readLfwIndex(images)),
+      `LFW folder not found: ${
+        join(images, "lfw-deepfunneled")
+      }; the data root ${images} is the image folder ` +
+        `itself, set FACENET_DATA=${root}`,
+    );
     // The image folder under another name is recognised by its person folders.
     const renamed = join(root, "images");
     Deno.renameSync(images, renamed);

@@ -4,7 +4,7 @@
  * so it is fast (a fraction of a second for all 13,233 images) and never decodes a JPEG.
  */
 import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { dataRoot } from "../config.ts";
 
 /** Folder under the data root that holds the deep-funneled images, one sub-folder per person. */
@@ -50,6 +50,14 @@ export function readLfwIndex(root: string = dataRoot()): LfwIndex {
   try {
     st = statSync(top);
   } catch {
+    if (basename(root) === LFW_DIR) {
+      // FACENET_DATA one level too deep, at the image folder itself.
+      throw new Error(
+        `LFW folder not found: ${top}; the data root ${root} is the image folder itself, set FACENET_DATA=${
+          dirname(root)
+        }`,
+      );
+    }
     throw new Error(`LFW folder not found: ${top} (run \`deno task setup\` or set FACENET_DATA)`);
   }
   if (!st.isDirectory()) throw new Error(`${top} is not a directory`);
