@@ -17,7 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
-import { checkImageFile, sniffImageFormat } from "../lib/data/imagecheck.ts";
+import { checkImageFile, decodeErrorMessage, sniffImageFormat } from "../lib/data/imagecheck.ts";
 import { lfwImageList, readLfwIndex } from "../lib/data/lfw.ts";
 import { loadLfwFaces, preprocessImage } from "../lib/data/preprocess.ts";
 import {
@@ -65,6 +65,13 @@ Deno.test("sniffImageFormat reads the magic bytes, not the name", async () => {
   equal(sniffImageFormat(new Uint8Array(await sharp(rgb, raw).png().toBuffer())), "png");
   equal(sniffImageFormat(new TextEncoder().encode("<html>404</html>")), undefined);
   equal(sniffImageFormat(new TextEncoder().encode("P5\n2 2\n255\n")), "pgm");
+  // Decoder messages become one line that says what is wrong.
+  equal(decodeErrorMessage(new Error("VipsJpeg: a\nVipsJpeg: b\nVipsJpeg: a\n")), "VipsJpeg: a; VipsJpeg: b");
+  ok(
+    /^damaged image data/.test(
+      decodeErrorMessage(new Error("Warning treated as error due to failOn setting")),
+    ),
+  );
 });
 
 Deno.test("a corrupt JPEG (same size) fails setup naming the file and --repair; setup remembers good images", async () => {

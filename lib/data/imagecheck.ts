@@ -68,6 +68,17 @@ export function oneLine(msg: string): string {
   return [...new Set(msg.split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== ""))].join("; ");
 }
 
+/**
+ * A decode error as one line that says what is wrong: sharp sometimes reports a libjpeg warning
+ * only as "Warning treated as error due to failOn setting", which names neither damage nor fix.
+ */
+export function decodeErrorMessage(e: unknown): string {
+  const msg = oneLine(e instanceof Error ? e.message : String(e));
+  return /^Warning treated as error/i.test(msg)
+    ? "damaged image data: the decoder warned and would fill the damaged part with grey"
+    : msg;
+}
+
 /** Check that `file` is the format its name says and decodes without warnings; the error names the file. */
 export async function checkImageFile(file: string): Promise<void> {
   const bytes = await Deno.readFile(file);
@@ -76,6 +87,6 @@ export async function checkImageFile(file: string): Promise<void> {
   try {
     await sharp(bytes, { failOn: "warning" }).raw().toBuffer();
   } catch (e) {
-    throw new Error(`${file}: does not decode (${oneLine(e instanceof Error ? e.message : String(e))})`);
+    throw new Error(`${file}: does not decode (${decodeErrorMessage(e)})`);
   }
 }

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
 import { cacheRoot, dataRoot, displayPath } from "../config.ts";
 import { type FaceSet, selectFaces } from "../faceset.ts";
-import { checkImageFormat, oneLine } from "./imagecheck.ts";
+import { checkImageFormat, decodeErrorMessage } from "./imagecheck.ts";
 import { lfwImageList, readLfwIndex, REPAIR_HINT, subsetByMinImages } from "./lfw.ts";
 import { readPgm } from "./pgm.ts";
 import { progressBar } from "./progress.ts";
@@ -312,7 +312,7 @@ export async function loadOrBuildFaces(spec: FaceCacheSpec, opts: BuildOptions =
         all.set(await preprocessImage(full, spec.settings), i * px);
         ok[i] = 1;
       } catch (e) {
-        const msg = oneLine(e instanceof Error ? e.message : String(e));
+        const msg = decodeErrorMessage(e);
         const error = msg.includes(full) ? msg : `${full}: ${msg}`;
         if ((opts.onError ?? "throw") === "throw") {
           failure ??= new Error(`cannot read image ${error}; ${opts.fix ?? "replace it with a good copy"}`);
