@@ -261,3 +261,60 @@ export async function extractTgz(
   rmSync(staging, { recursive: true, force: true });
   return { files, bytes, topLevel };
 }
+
+/**
+ * Re-extract only the entries named in `wanted` (paths relative to `destRoot`, as in the archive)
+ * over whatever is there, keeping the archive's mtimes. Each file is written next to its target
+ * and renamed over it, so an interruption never leaves a half-written image. Returns the paths
+ * restored; throws, naming them, when the archive lacks some.
+ */
+export async function extractTgzEntries(
+  archive: string,
+  destRoot: string,
+  wanted: readonly string[],
+): Promise<string[]> {
+  const want = new Set(wanted.map((w) => normalize(w)));
+  const restored: string[] = [];
+  const source = createReadStream(archive);
+  const extract = tar.extract();
+  let pipeError: Error | null = null;
+  pipeline(source, createGunzip(), extract, (err) => {
+    if (err) {
+      pipeError = err;
+      extract.destroy(err);
+    }
+  });
+  try {
+    for await (const entry of extract) {
+      const h = entry.header;
+      const rel = safeRelative(archive, h.name);
+      if (!want.has(rel) || (h.type !== "file" && h.type !== "contiguous-file")) {
+        entry.resume();
+        continue;
+      }
+      const out = join(destRoot, rel);
+      const tmp = `${out}.restoring`;
+      mkdirSync(dirname(out), { recursive: true });
+      const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      try {
+        for await (const chunk of entry) await writeAll(f, chunk as Uint8Array);
+      } finally {
+        f.close();
+      }
+      utimesSync(tmp, h.mtime, h.mtime);
+      renameSync(tmp, out);
+      restored.push(rel);
+    }
+    if (pipeError) throw pipeError;
+  } catch (e) {
+    source.destroy();
+    const why = e instanceof Error ? e.message : String(e);
+    throw new Error(why.startsWith(archive) ? why : `${archive}: extraction failed: ${why}`);
+  }
+  const got = new Set(restored);
+  const absent = [...want].filter((w) => !got.has(w));
+  if (absent.length > 0) {
+    throw new Error(`${archive}: holds no ${absent.slice(0, 3).join(", ")}${absent.length > 3 ? ", …" : ""}`);
+  }
+  return restored;
+}

@@ -21,10 +21,11 @@ import {
   LFW_MD5,
   officialSources,
   PROTOCOL_FILES,
+  setupLfw,
   verifyLfw,
 } from "../../lib/data/sources.ts";
 import { deepEqual, equal, hasSharedData, ok, rejects, SHARED_DATA } from "../assert.ts";
-import { makeLfwTree, makeProtocol } from "./fixtures.ts";
+import { makeLfwTree, makeProtocol, scramble } from "./fixtures.ts";
 
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 
@@ -364,4 +365,88 @@ Deno.test({
     for (const f of PROTOCOL_FILES) equal(await md5File(join(SHARED_DATA, "lfw-protocol", f)), LFW_MD5[f], f);
     deepEqual(await ensureSources(SHARED_DATA, sources, { progress: false }), []);
   },
+});
+
+Deno.test("setupLfw --repair re-extracts only the missing and corrupt images, from the kept or a fetched archive", async () => {
+  const dir = tmp();
+  const root = join(dir, "root");
+  const people = { Ann_A: 3, Bo_B: 1, Cy_C: 2 };
+  try {
+    await makeLfwTree(root, people);
+    makeProtocol(root, people);
+    const entries: [string, Uint8Array | null][] = [];
+    const original = new Map<string, string>();
+    for (const name of Object.keys(people)) {
+      for (const f of readdirSync(join(root, "lfw-deepfunneled", name))) {
+        const rel = `lfw-deepfunneled/${name}/${f}`;
+        const body = readFileSync(join(root, rel));
+        entries.push([rel, body]);
+        original.set(rel, md5(body));
+      }
+    }
+    const tgz = await makeTgz(entries);
+    const srv = serve({ "/lfw-deepfunneled.tgz": { body: tgz } });
+    try {
+      const sources: DataSource[] = [{
+        label: "images",
+        url: `${srv.url}/lfw-deepfunneled.tgz`,
+        md5: md5(tgz),
+        file: "lfw-deepfunneled.tgz",
+        kind: "tgz",
+        installs: "lfw-deepfunneled",
+      }];
+      const opts = { progress: false, log: () => {}, stampFile: null };
+      const damage = () => {
+        rmSync(join(root, "lfw-deepfunneled/Ann_A/Ann_A_0003.jpg"));
+        scramble(join(root, "lfw-deepfunneled/Cy_C/Cy_C_0001.jpg"));
+      };
+      const untouched = join(root, "lfw-deepfunneled/Bo_B/Bo_B_0001.jpg");
+      const check = () => {
+        for (const [rel, sum] of original) equal(md5(readFileSync(join(root, rel))), sum, rel);
+      };
+
+      // The archive is still in the data root: it is used (no request) and kept.
+      writeFileSync(join(root, "lfw-deepfunneled.tgz"), tgz);
+      damage();
+      const mtimeBefore = statSync(untouched).mtimeMs;
+      await rejects(
+        setupLfw(root, sources, opts),
+        /Ann_A_0003\.jpg is missing; run `deno task setup -- --repair`/,
+      );
+      const a = await setupLfw(root, sources, { ...opts, repair: true });
+      deepEqual(a.restored.sort(), [
+        "lfw-deepfunneled/Ann_A/Ann_A_0003.jpg",
+        "lfw-deepfunneled/Cy_C/Cy_C_0001.jpg",
+      ]);
+      equal(a.index.nImages, 6);
+      check();
+      equal(statSync(untouched).mtimeMs, mtimeBefore, "good images are not rewritten");
+      ok(existsSync(join(root, "lfw-deepfunneled.tgz")), "a kept archive stays");
+      equal(srv.log.length, 0);
+
+      // No archive: it is fetched (MD5-checked), used for the two files, then deleted.
+      rmSync(join(root, "lfw-deepfunneled.tgz"));
+      damage();
+      const b = await setupLfw(root, sources, { ...opts, repair: true });
+      equal(b.restored.length, 2);
+      check();
+      ok(!existsSync(join(root, "lfw-deepfunneled.tgz")), "a fetched archive is removed");
+      equal(srv.log.length, 1);
+      // Nothing to repair: nothing fetched.
+      deepEqual((await setupLfw(root, sources, { ...opts, repair: true })).restored, []);
+      equal(srv.log.length, 1);
+
+      // No archive and no server: the error says how to repair offline.
+      damage();
+      sources[0].url = "http://127.0.0.1:1/lfw-deepfunneled.tgz";
+      await rejects(
+        setupLfw(root, sources, { ...opts, repair: true }),
+        /could not download .*; to repair without the network, copy lfw-deepfunneled\.tgz \(MD5 [0-9a-f]{32}\) to .*root\/lfw-deepfunneled\.tgz and run setup --repair again$/,
+      );
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });

@@ -2,7 +2,7 @@
  * Tiny LFW-like data trees for the data tests: real JPEGs written with sharp into a temp folder,
  * plus protocol files consistent with them. Not a test file itself.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 
@@ -61,4 +61,13 @@ export function makeProtocol(root: string, people: Record<string, number>): void
   const list = (ns: string[]) => `${ns.length}\n` + ns.map((n) => `${n}\t${people[n]}\n`).join("");
   writeFileSync(join(dir, "peopleDevTrain.txt"), list(names.slice(0, half)));
   writeFileSync(join(dir, "peopleDevTest.txt"), list(names.slice(half)));
+}
+
+/** Scramble a file's bytes from a third of the way in, keeping its size and its mtime. */
+export function scramble(file: string): void {
+  const st = statSync(file);
+  const b = readFileSync(file);
+  for (let i = Math.floor(b.length / 3); i < b.length - 2; i++) b[i] = (b[i] * 7 + 3) & 255;
+  writeFileSync(file, b);
+  utimesSync(file, st.atime, st.mtime);
 }
