@@ -10,7 +10,10 @@ import { ASSIGNMENT_ROOT, notImplementedMessage, writeEdition } from "../lib/ass
 const USAGE = "usage: deno task assignment -- --out DIR";
 let out: string | undefined;
 try {
-  out = parseArgs({ args: Deno.args, options: { out: { type: "string" } } }).values.out;
+  out = parseArgs({
+    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
+    options: { out: { type: "string" } },
+  }).values.out;
 } catch (e) {
   console.error(`${(e as Error).message}\n${USAGE}`);
   Deno.exit(2);

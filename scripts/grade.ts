@@ -8,7 +8,10 @@ import { ASSIGNMENT_ROOT, formatReport, gradeRepo } from "../lib/assignment/mod.
 
 let check = true;
 try {
-  check = !parseArgs({ args: Deno.args, options: { "no-check": { type: "boolean" } } }).values["no-check"];
+  check = !parseArgs({
+    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
+    options: { "no-check": { type: "boolean" } },
+  }).values["no-check"];
 } catch (e) {
   console.error(`${(e as Error).message}\nusage: deno task grade [-- --no-check]`);
   Deno.exit(2);
