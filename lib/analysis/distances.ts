@@ -192,6 +192,14 @@ export function identityDistanceMatrix(
   members.forEach((m, k) => {
     if (m.length === 0) throw new RangeError(`identity ${cls[k]} has no images`);
   });
+  // #region exercise 5: Own faces: the distance matrix and the nearest-identity decision
+  // Task (distance matrix): return { classes: cls, matrix, counts }: `matrix` is k×k (k = cls.length),
+  //   row-major, symmetric; entry (a, b) is the mean squared distance over all pairs of one image of
+  //   identity cls[a] and one of cls[b] (members[a] and members[b] list their images); on the
+  //   diagonal, over the distinct pairs of two images of the identity (NaN if it has only one).
+  //   counts[a] is the number of images of cls[a].
+  // Hint: squaredDistance(x, i, x, j, dim) is the squared distance of rows i and j; compute b ≥ a only.
+  // Tests: identity and image distance matrices
   const k = cls.length;
   const matrix = new Float64Array(k * k);
   for (let a = 0; a < k; a++) {
@@ -207,6 +215,7 @@ export function identityDistanceMatrix(
     }
   }
   return { classes: cls, matrix, counts: members.map((m) => m.length) };
+  // #endregion exercise 5
 }
 
 /** A square matrix as a long table `row`, `column`, `value` (names label rows and columns). */

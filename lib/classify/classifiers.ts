@@ -114,6 +114,16 @@ export function stratifiedFolds(labels: ArrayLike<number>, folds: number, seed =
     throw new RangeError(`folds must be an integer ≥ 2, got ${folds}`);
   }
   if (labels.length < folds) throw new RangeError(`${labels.length} samples cannot fill ${folds} folds`);
+  // #region exercise 4: Stratified k-fold cross-validation
+  // Task: give every sample a fold index in 0…folds−1 (an Int32Array, one per label) so that each
+  //   identity's images are spread over the folds as evenly as possible and the fold sizes differ by
+  //   at most one, as the comment above the function describes; seeded: the same seed gives the same
+  //   folds, another seed others. crossValidate then trains on k−1 folds and tests on the held-out one.
+  // Hint: group the sample indices by label. `new Rng(seed)` (../rng.ts) has a seeded shuffle; use
+  //   it both for the images of an identity and for the order of the identities.
+  // Hint: don't start again at fold 0 for each identity: with 3 folds and only identities of 2
+  //   images, fold 2 would stay empty.
+  // Tests: stratifiedFolds spreads every identity evenly and balances fold sizes
   const rng = new Rng(seed);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
@@ -131,6 +141,7 @@ export function stratifiedFolds(labels: ArrayLike<number>, folds: number, seed =
     }
   }
   return out;
+  // #endregion exercise 4
 }
 
 // ---------------------------------------------------------------------------------------------------

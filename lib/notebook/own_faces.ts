@@ -122,6 +122,16 @@ export function heldOutPredictions(
   photos: { labels: ArrayLike<number>; paths: string[] },
   names: string[],
 ): { rows: HeldOutPrediction[]; accuracy: number } {
+  // #region exercise 5: Own faces: the distance matrix and the nearest-identity decision
+  // Task (decision): for each photo i of `rows`, the identity the classifier finds most probable (for
+  //   the 1-NN of notebook 05, the nearest known identity), as one row per photo: photo (its path),
+  //   person (the true name), predicted (the predicted name), confidence (the predicted class's
+  //   probability) and "p(true person)" (0 if the classifier never saw that person); accuracy is the
+  //   fraction of rows predicted right (NaN without rows).
+  // Hint: clf.probabilities(gatherRows(x, dim, rows)) returns one block of clf.classes.length
+  //   probabilities per photo, in the order of clf.classes; rankClasses (../classifiers.ts) ranks one
+  //   block.
+  // Tests: heldOutPredictions: a 1-NN on points in the plane
   const k = clf.classes.length;
   const probs = clf.probabilities(gatherRows(x, dim, rows));
   const out = rows.map((i, r) => {
@@ -139,6 +149,7 @@ export function heldOutPredictions(
   });
   const right = out.filter((r) => r.person === r.predicted).length;
   return { rows: out, accuracy: out.length ? right / out.length : NaN };
+  // #endregion exercise 5
 }
 
 export interface ExamplePair {

@@ -68,6 +68,22 @@ interface Selection {
 }
 
 function selectSemiHard(d: Float32Array, y: Int32Array): Selection {
+  // #region exercise 1: The triplet loss with online semi-hard mining
+  // Task: choose FaceNet's triplets inside a batch as TensorFlow Addons' TripletSemiHardLoss does
+  //   (the rule is in the module comment). `d` is the flattened n×n matrix of squared distances and
+  //   `y` the labels. Every ordered anchor–positive pair (a ≠ p, same label) is one triplet: push
+  //   a·n + p to `pos` and 0 to `posConst`; push to `neg` the entry a·n + j of its semi-hard negative
+  //   j, the closest negative farther than the positive (d(a,j) > d(a,p)), and 0 to `negConst`. If no
+  //   negative is farther, use instead the negative with the largest d(a,j) − m, where m is the
+  //   smallest entry of the anchor's row, provided that difference is > 0; if there is none either,
+  //   push −1 to `neg` and m to `negConst`.
+  // Hint: the fallback depends only on the anchor, so find it once per anchor, before looping over
+  //   its positives; each positive then needs one more pass over the row.
+  // Hint: selectBatchHard below builds the same kind of Selection for the batch-hard rule.
+  // Tests: semi-hard and batch-hard losses on a hand-worked 1-D example
+  // Tests: tripletSemiHardLoss matches TFA's loop reference on random batches
+  // Tests: all-same-label batch: TFA's fallback negative is the row minimum
+  // Tests: gradients of both losses agree with finite differences
   const n = y.length;
   const sel: Selection = { pos: [], neg: [], negConst: [], posConst: [] };
   for (let a = 0; a < n; a++) {
@@ -112,6 +128,7 @@ function selectSemiHard(d: Float32Array, y: Int32Array): Selection {
     }
   }
   return sel;
+  // #endregion exercise 1
 }
 
 function selectBatchHard(d: Float32Array, y: Int32Array): Selection {

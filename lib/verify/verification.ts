@@ -225,6 +225,22 @@ export function evaluatePairs(
   const farTarget = opts.farTarget ?? 1e-3;
   const tprSum = new Float64Array(thresholds.length), fprSum = new Float64Array(thresholds.length);
   const acc: number[] = [], best: number[] = [], val: number[] = [], far: number[] = [], valTh: number[] = [];
+  // #region exercise 3: The LFW 10-fold threshold protocol
+  // Task: for each fold f in 0…k−1, test on the pairs i with fold[i] === f and train on all others
+  //   (a fold without pairs is a RangeError), and fill:
+  //   - best / acc: the threshold of `thresholds` with the highest accuracy on the training pairs
+  //     (the first one on ties), and the test pairs' accuracy at it;
+  //   - tprSum / fprSum: add the test pairs' TPR and FPR at every threshold of `thresholds` (a rate
+  //     is 0 when the fold has no same, or no different, pairs);
+  //   - valTh / val / far: on `valGrid`, the threshold where the training pairs' FAR reaches
+  //     `farTarget` (farThreshold interpolates it), and the test pairs' TPR and FPR at it.
+  // Hint: a pair is accepted as "same" when its distance is < threshold; accuracy is
+  //   (TP + TN) / pairs. sweep(grid, distances, same, subset) counts TP and FP at every threshold of
+  //   an ascending grid in one pass; confusionAt gives everything at a single threshold.
+  // Hint: nothing here may look at the test pairs before the thresholds are chosen.
+  // Tests: evaluatePairs on a hand-worked example
+  // Tests: evaluatePairs agrees with a brute-force loop on random overlapping distances
+  // Tests: evaluatePairs recovers the known rates of two uniform distributions
   for (let f = 0; f < k; f++) {
     const train: number[] = [], test: number[] = [];
     for (let i = 0; i < n; i++) (fold[i] === f ? test : train).push(i);
@@ -252,6 +268,7 @@ export function evaluatePairs(
     val.push(c.tpr);
     far.push(c.fpr);
   }
+  // #endregion exercise 3
   const tpr = tprSum.map((v) => v / k), fpr = fprSum.map((v) => v / k);
   return {
     accuracy: summary(acc),
