@@ -15,10 +15,11 @@
  * the course's aligned input. `crop: 1` keeps the whole (square-cropped) frame.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
 import { cacheRoot, dataRoot, displayPath } from "../config.ts";
+import { writeAtomic } from "../files.ts";
 import { type FaceSet, selectFaces } from "./faceset.ts";
 import { checkImageFormat, decodeErrorMessage } from "./imagecheck.ts";
 import { lfwImageList, readLfwIndex, REPAIR_HINT, subsetByMinImages } from "./lfw.ts";
@@ -218,12 +219,6 @@ function readWhole(file: string, size: number): Uint8Array {
 
 function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-function writeAtomic(file: string, data: Uint8Array | string): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
 }
 
 /** Turn a manifest + pixels into a FaceSet, dropping classes that lost all their images to skips. */

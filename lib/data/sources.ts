@@ -6,19 +6,10 @@
  * read-only (the list of images already verified lives in the cache folder).
  */
 import { createHash } from "node:crypto";
-import {
-  type Dirent,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { cacheRoot } from "../config.ts";
+import { writeAtomic } from "../files.ts";
 import { downloadFile, extractTgz, extractTgzEntries, md5File } from "./download.ts";
 import { checkImageFile } from "./imagecheck.ts";
 import { LFW_DIR, lfwImageList, lfwImagePath, type LfwIndex, readLfwIndex, REPAIR_HINT } from "./lfw.ts";
@@ -341,8 +332,7 @@ export async function verifyImages(
       try {
         mkdirSync(dirname(stampFile), { recursive: true });
         const stamp: Stamp = { format: "facenet-verified-images", root, files: good };
-        writeFileSync(`${stampFile}.tmp`, JSON.stringify(stamp));
-        renameSync(`${stampFile}.tmp`, stampFile);
+        writeAtomic(stampFile, JSON.stringify(stamp));
       } catch { /* a read-only cache folder only means verifying again next time */ }
     }
   }

@@ -6,6 +6,7 @@ import pl from "nodejs-polars";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { figuresRoot } from "../config.ts";
+import { writeCsv } from "../files.ts";
 
 /** Something the Deno Jupyter kernel can display: it calls this symbol and shows the mime bundle. */
 export interface Displayable {
@@ -87,8 +88,5 @@ export function rowsToFrame(rows: Row[]): pl.DataFrame {
 /** Write rows as CSV (through polars) to `dir/name.csv` and return the path. */
 export function saveCsv(data: Row[] | pl.DataFrame, dir: string, name: string): string {
   const df = Array.isArray(data) ? rowsToFrame(data) : data;
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${name}.csv`);
-  df.writeCSV(path);
-  return path;
+  return writeCsv(df, join(dir, `${name}.csv`));
 }

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Profile, profile as activeProfile } from "../config.ts";
+import { writeAtomic } from "../files.ts";
 import { embed } from "../models/embed.ts";
 import { type FaceSet, selectFaces } from "../data/faceset.ts";
 import { Rng } from "../rng.ts";
@@ -57,6 +58,7 @@ interface EmbeddingManifest {
  * Embeddings (n × dim) of `faces` by the run's network, cached in `<runDir>/embeddings-<name>.f32`.
  * The cache is reused only for the same images and the same training epoch; written atomically.
  */
+// deno-lint-ignore require-await -- async so that a bad name arrives as a rejection, like every other error
 export async function cachedEmbeddings(
   run: Pick<TrainResult, "model" | "runDir" | "epochsDone">,
   faces: FaceSet,
@@ -89,13 +91,8 @@ export async function cachedEmbeddings(
   }
   const embeddings = embed(run.model as tfl.LayersModel, faces, { batchSize: opts.batchSize ?? 64 });
   const dim = faces.n ? embeddings.length / faces.n : 0;
-  await Deno.writeFile(
-    `${bin}.tmp`,
-    new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength),
-  );
-  await Deno.rename(`${bin}.tmp`, bin);
-  await Deno.writeTextFile(`${meta}.tmp`, JSON.stringify({ ...want, dim }));
-  await Deno.rename(`${meta}.tmp`, meta);
+  writeAtomic(bin, new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength));
+  writeAtomic(meta, JSON.stringify({ ...want, dim }));
   return { embeddings, dim, fromCache: false };
 }
 

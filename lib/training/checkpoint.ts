@@ -8,17 +8,8 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import pl from "nodejs-polars";
 import { join } from "node:path";
 import type { FaceSet } from "../data/faceset.ts";
-import { writeCsv } from "../files.ts";
-import {
-  commitDir,
-  folderSaveHandler,
-  freshTmpDir,
-  loadModel,
-  type NamedTensor,
-  readTensors,
-  recoverDir,
-  writeTensors,
-} from "../models/io.ts";
+import { commitDir, freshTmpDir, recoverDir, writeCsv } from "../files.ts";
+import { folderSaveHandler, loadModel, type NamedTensor, readTensors, writeTensors } from "../models/io.ts";
 import type { RngState } from "../rng.ts";
 import type { TrainConfig } from "./config.ts";
 import type { ScheduleState } from "./schedule.ts";
