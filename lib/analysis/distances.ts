@@ -4,6 +4,7 @@
  * threshold that separates them best. Distances are squared L2 throughout.
  */
 import pl from "nodejs-polars";
+import { groupByLabel } from "../data/faceset.ts";
 import { Rng } from "../rng.ts";
 import { checkLabels, rowCount, squaredDistance, type Vectors } from "./vectors.ts";
 
@@ -37,13 +38,7 @@ export function pairDistanceDistributions(
   const n = checkLabels(x, dim, labels);
   const pos: number[] = [];
   const posPairs: number[] = [];
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const l = byClass.get(labels[i]);
-    if (l) l.push(i);
-    else byClass.set(labels[i], [i]);
-  }
-  for (const members of byClass.values()) {
+  for (const members of groupByLabel(labels).values()) {
     for (let a = 0; a < members.length; a++) {
       for (let b = a + 1; b < members.length; b++) {
         pos.push(squaredDistance(x, members[a], x, members[b], dim));
@@ -180,15 +175,11 @@ export function identityDistanceMatrix(
   labels: ArrayLike<number>,
   classes?: number[],
 ): IdentityDistances {
-  const n = checkLabels(x, dim, labels);
+  checkLabels(x, dim, labels);
   const cls = classes ?? [...new Set(Array.from(labels))].sort((a, b) => a - b);
-  const pos = new Map(cls.map((c, k) => [c, k]));
-  if (pos.size !== cls.length) throw new RangeError(`classes list has duplicates: ${cls}`);
-  const members: number[][] = cls.map(() => []);
-  for (let i = 0; i < n; i++) {
-    const k = pos.get(labels[i]);
-    if (k !== undefined) members[k].push(i);
-  }
+  if (new Set(cls).size !== cls.length) throw new RangeError(`classes list has duplicates: ${cls}`);
+  const groups = groupByLabel(labels);
+  const members: number[][] = cls.map((c) => groups.get(c) ?? []);
   members.forEach((m, k) => {
     if (m.length === 0) throw new RangeError(`identity ${cls[k]} has no images`);
   });

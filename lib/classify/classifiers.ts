@@ -15,6 +15,7 @@
 import KNNModule from "ml-knn";
 import { smallestK } from "../analysis/umap.ts";
 import { rowCount, squaredDistance, squaredDistanceMatrix, type Vectors } from "../analysis/vectors.ts";
+import { groupByLabel } from "../data/faceset.ts";
 import { Rng } from "../rng.ts";
 import { type PrecomputedSvmModel, trainSvmPrecomputed } from "./svm.ts";
 import { runSvmFolds, type SvmFoldJob } from "./svm_folds.ts";
@@ -125,12 +126,7 @@ export function stratifiedFolds(labels: ArrayLike<number>, folds: number, seed =
   //   images, fold 2 would stay empty.
   // Tests: stratifiedFolds spreads every identity evenly and balances fold sizes
   const rng = new Rng(seed);
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const m = byClass.get(labels[i]);
-    if (m) m.push(i);
-    else byClass.set(labels[i], [i]);
-  }
+  const byClass = groupByLabel(labels);
   const classes = rng.shuffle([...byClass.keys()].sort((a, b) => a - b));
   const out = new Int32Array(labels.length);
   let next = 0;
@@ -242,7 +238,8 @@ export function foldAssignment(
 
 /** Training indices sorted by label (stable), which keeps libsvm's per-pair look-ups local in memory. */
 function byLabel(idx: number[], labels: ArrayLike<number>): number[] {
-  return idx.map((i, p) => [labels[i], p, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((t) => t[2]);
+  const groups = groupByLabel(labels, idx);
+  return [...groups.keys()].sort((a, b) => a - b).flatMap((l) => groups.get(l)!);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { pairDistanceDistributions, separatingThreshold } from "../analysis/distances.ts";
 import { type ClassifierSpec, type FittedClassifier, rankClasses } from "../classify/classifiers.ts";
+import { groupByLabel } from "../data/faceset.ts";
 import { type Box, type Face, type GroupPhoto, memberAt } from "../faces/mod.ts";
 import { Rng } from "../rng.ts";
 
@@ -34,12 +35,7 @@ export function holdOutSplit(
   if (!Number.isInteger(heldOut) || heldOut < 0) {
     throw new RangeError(`heldOut must be a non-negative integer, got ${heldOut}`);
   }
-  const members = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const m = members.get(labels[i]);
-    if (m) m.push(i);
-    else members.set(labels[i], [i]);
-  }
+  const members = groupByLabel(labels);
   const train: number[] = [], test: number[] = [];
   for (const m of members.values()) {
     const h = Math.min(heldOut, m.length - 1);
@@ -165,12 +161,7 @@ export interface ExamplePair {
  */
 export function examplePairs(labels: ArrayLike<number>, perKind: number, seed = 0): ExamplePair[] {
   const rng = new Rng(seed);
-  const members = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const m = members.get(labels[i]);
-    if (m) m.push(i);
-    else members.set(labels[i], [i]);
-  }
+  const members = groupByLabel(labels);
   const ids = [...members.keys()].sort((a, b) => a - b);
   const out: ExamplePair[] = [];
   const multi = ids.filter((c) => members.get(c)!.length >= 2);
