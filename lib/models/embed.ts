@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { FaceSet } from "../data/faceset.ts";
 
-/** Network input value of a stored pixel value. */
+/** Network input value of a stored pixel value: the one place the scaling is written. */
 export function scalePixel(v: number): number {
   return v / 127.5 - 1;
 }
@@ -26,7 +26,7 @@ export function inputTensor(images: ImageBlock, start = 0, end = images.n): tf.T
   }
   const src = images.pixels.subarray(start * px, end * px);
   const buf = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) buf[i] = src[i] / 127.5 - 1;
+  for (let i = 0; i < src.length; i++) buf[i] = scalePixel(src[i]);
   return tf.tensor4d(buf, [end - start, images.height, images.width, 1]);
 }
 

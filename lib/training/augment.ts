@@ -3,9 +3,9 @@
  * small rotations, shifts, zoom and horizontal flips, with bilinear interpolation and 'nearest'
  * fill at the borders (Keras' default). Every random draw comes from the caller's seeded
  * {@link Rng}, so augmentation is reproducible and resumes with the checkpointed RNG state.
- * Output is the network input directly: scaled pixels (see `scalePixel` in embed.ts).
+ * Output is the network input directly: scaled pixels (see `scalePixel` in models/embed.ts).
  */
-import type { ImageBlock } from "../models/embed.ts";
+import { type ImageBlock, scalePixel } from "../models/embed.ts";
 import type { Rng } from "../rng.ts";
 
 export interface AugmentOptions {
@@ -83,7 +83,7 @@ export function transformImage(
       const fy = sy - y0;
       const a = src[y0 * w + x0] * (1 - fx) + src[y0 * w + x1] * fx;
       const b = src[y1 * w + x0] * (1 - fx) + src[y1 * w + x1] * fx;
-      out[offset + v * w + u] = (a * (1 - fy) + b * fy) / 127.5 - 1;
+      out[offset + v * w + u] = scalePixel(a * (1 - fy) + b * fy);
     }
   }
 }
