@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { cacheRoot } from "../config.ts";
+import { cacheRoot, env } from "../config.ts";
 import { writeAtomic } from "../files.ts";
 import { downloadFile, extractTgz, extractTgzEntries, md5File } from "./download.ts";
 import { checkImageFile } from "./imagecheck.ts";
@@ -63,13 +63,7 @@ export const PROTOCOL_FILES = [
 ] as const;
 
 function baseUrl(): string {
-  let v: string | undefined;
-  try {
-    v = Deno.env.get("FACENET_LFW_URL");
-  } catch {
-    v = undefined;
-  }
-  const b = v === undefined || v === "" ? LFW_BASE_URL : v;
+  const b = env("FACENET_LFW_URL") ?? LFW_BASE_URL;
   return b.endsWith("/") ? b : `${b}/`;
 }
 

@@ -4,6 +4,7 @@
  * notebook, the training settings table, the own-faces bookkeeping of notebook 05, and the few
  * functions of other folders every notebook's set-up needs.
  */
+export * from "./evaluation.ts";
 export * from "./output.ts";
 export * from "./own_faces.ts";
 export * from "./pipeline.ts";

@@ -10,25 +10,21 @@ import { join } from "node:path";
 import { type Profile, profile as activeProfile } from "../config.ts";
 import { writeAtomic } from "../files.ts";
 import { embed } from "../models/embed.ts";
-import { type FaceSet, selectFaces } from "../data/faceset.ts";
+import { type FaceSet, selectIdentities } from "../data/faceset.ts";
+import { PROFILE_SETTINGS } from "../profiles.ts";
 import { Rng } from "../rng.ts";
 import type { HistoryRow, ModelKind, TrainOptions, TrainResult } from "../training/mod.ts";
 import { train, trainingConfig } from "../training/mod.ts";
 
-/** Identities an evaluation in the `smoke` profile is limited to (all of them otherwise). */
-export const SMOKE_IDENTITIES = 40;
-
 /**
- * The faces that evaluation notebooks embed: every identity in `faces` (the ≥ 3-image subset) for
- * quick/full; a seeded sample of whole identities for smoke, so CI stays fast.
+ * The faces that evaluation notebooks embed: every identity in `faces` (the ≥ 3-image subset), or a
+ * seeded sample of whole identities where the profile limits them (`evaluationIdentities`, smoke).
  */
 export function evaluationFaces(faces: FaceSet, p: Profile = activeProfile(), seed = 7): FaceSet {
   const classes = faces.classNames.length;
-  if (p !== "smoke" || classes <= SMOKE_IDENTITIES) return faces;
-  const keep = new Set(new Rng(seed).sample(classes, SMOKE_IDENTITIES));
-  const idx: number[] = [];
-  for (let i = 0; i < faces.n; i++) if (keep.has(faces.labels[i])) idx.push(i);
-  return selectFaces(faces, idx);
+  const want = PROFILE_SETTINGS[p].evaluationIdentities;
+  if (want === null || classes <= want) return faces;
+  return selectIdentities(faces, new Rng(seed).sample(classes, want));
 }
 
 /** Train a network for the active profile, or load it if its run already finished (resuming an interrupted one). */

@@ -1,6 +1,6 @@
 /**
- * What a training run is asked to do (TrainConfig) and the slides' settings per network, scaled down
- * for the `quick` and `smoke` profiles.
+ * What a training run is asked to do (TrainConfig) and the slides' settings per network; the `quick`
+ * and `smoke` profiles change them as the table in lib/profiles.ts says.
  *
  * Definitions used throughout:
  * - A batch is P×K-sampled from the identities with ≥ 3 images (see sampler.ts), augmented
@@ -13,6 +13,7 @@
  */
 import { type Profile, profile as activeProfile } from "../config.ts";
 import type { ModelKind, NetworkOptions } from "../models/networks.ts";
+import { PROFILE_SETTINGS } from "../profiles.ts";
 import type { AugmentOptions } from "./augment.ts";
 import type { Mining } from "./triplet.ts";
 
@@ -91,58 +92,9 @@ function slideConfig(model: ModelKind): TrainConfig {
   };
 }
 
-/** The slides' settings, scaled down for the `quick` and `smoke` profiles. */
+/** The slides' settings, changed for the `quick` and `smoke` profiles as lib/profiles.ts says (and why). */
 export function trainingConfig(model: ModelKind, p: Profile = activeProfile()): TrainConfig {
-  const zf = model === "zf";
-  const base = slideConfig(model);
-  if (p === "full") return base;
-  // quick and smoke differ from the slides where a short run needs it (README, "quick vs full"):
-  // - Adam at 1e-4 instead of plain SGD. Every embedding starts at almost the same point (ReLU features
-  //   are all positive, so fc3 maps them to nearly one direction); plain SGD at the slides' rates needs
-  //   far more than a short run's ~100 steps to leave that collapse. Adam at 1e-3 left it within 10
-  //   steps but collapsed again by step 30 (loss 0.2000, the margin); 1e-4 did not.
-  // - ZF without dropout. With drop1/drop2 at 0.5 the training-mode embeddings are spread by the dropout
-  //   noise alone: after 60 steps the loss had not moved and the inference-mode embeddings were still
-  //   collapsed (squared distances ~4e-5 against ~1.2 with dropout on).
-  // - ZF's batch norms with momentum 0.9 instead of Keras' 0.99: their moving statistics start at mean 0
-  //   and variance 1, far above the features' true variance, and 0.99 keeps too much of that start for
-  //   the inference-mode embeddings (snapshots, notebooks) after only a few hundred updates.
-  const adam = {
-    optimizer: "adam" as const,
-    momentum: 0,
-    modelOptions: zf ? { batchNormMomentum: 0.9, dropout: 0 } : {},
-  };
-  if (p === "quick") {
-    // ~20k training images per network: about 20 minutes each on 2 cores with the fast wasm gradients.
-    return {
-      ...base,
-      ...adam,
-      epochs: 10,
-      batchesPerEpoch: 10,
-      schedule: zf
-        ? { kind: "step", start: 0.0001, end: 0.000025, stages: 3 }
-        : { kind: "plateau", start: 0.0001, min: 0.00001, factor: 0.1, patience: 2, minDelta: 1e-4 },
-      distanceEpochs: zf ? [3, 10] : [2, 10],
-      distanceImages: 1000,
-    };
-  }
-  // smoke: a few identities, two short epochs at a small batch — exercises every stage in CI.
-  return {
-    ...base,
-    ...adam,
-    epochs: 2,
-    batchesPerEpoch: 2,
-    batchSize: 24,
-    k: 3,
-    maxIdentities: 12,
-    schedule: zf
-      ? { kind: "step", start: 0.0001, end: 0.00001, stages: 2 }
-      : { kind: "plateau", start: 0.0001, min: 0.00001, factor: 0.1, patience: 1, minDelta: 1e-4 },
-    distanceEpochs: [1, 2],
-    distanceImages: 36,
-    distancePairs: 200,
-    embedBatchSize: 36,
-  };
+  return { ...slideConfig(model), ...PROFILE_SETTINGS[p].training[model] };
 }
 
 /** Config fields that must match to resume a run (epochs and the snapshot list may be extended). */

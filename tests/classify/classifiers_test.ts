@@ -15,6 +15,7 @@ import {
   summaryFrame,
 } from "../../lib/classify/mod.ts";
 import { MAX_PRECOMPUTED, trainSvm, trainSvmPrecomputed } from "../../lib/classify/svm.ts";
+import { env } from "../../lib/config.ts";
 
 /** Small labelled clusters: `classes` identities of `per` unit vectors in `dim` dimensions. */
 function clusters(classes: number, per: number, dim: number, spread: number, seed = 1) {
@@ -223,7 +224,7 @@ Deno.test("bad input is rejected with a clear message", async () => {
 // Timing at the real size (7,606 × 128, 901 identities): minutes, so only on request.
 Deno.test({
   name: "10-fold SVM and KNN at LFW size (FACENET_SLOW_TESTS=1)",
-  ignore: Deno.env.get("FACENET_SLOW_TESTS") !== "1",
+  ignore: env("FACENET_SLOW_TESTS") !== "1",
   fn: async () => {
     const s = syntheticIdentities({ seed: 1 });
     let t = performance.now();

@@ -8,8 +8,10 @@ import {
   facesFingerprint,
   lossAtSlideEpochs,
   scaledEpochs,
-  SMOKE_IDENTITIES,
 } from "../../lib/notebook/pipeline.ts";
+import { PROFILE_SETTINGS } from "../../lib/profiles.ts";
+
+const SMOKE_IDENTITIES = PROFILE_SETTINGS.smoke.evaluationIdentities!;
 
 function faces(classes: number, perClass: number, side = 4): FaceSet {
   const n = classes * perClass;
