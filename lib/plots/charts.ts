@@ -1,7 +1,7 @@
 /**
  * Every figure type of the slides, drawn with Vega-Lite and rendered without a browser (see
  * plots/render.ts): class-size histogram, loss curves, 2-D embedding scatter, ++/+− distance histograms
- * with the threshold, ROC curves, classifier-confidence bars (images.ts has the heat map and the pictures
+ * with the threshold, ROC curves (bars.ts has the bar charts, images.ts the heat map and the pictures
  * of faces). Each function returns a Figure (SVG + PNG, shown
  * inline by the Deno Jupyter kernel) and writes `<dir>/<name>.svg|.png` when `dir` is given.
  */
@@ -368,49 +368,3 @@ export async function rocCurve(
   } as unknown as TopLevelSpec;
   return await renderFigure(spec, { ...opts, name: opts.name ?? "roc" });
 }
-
-// ---------------------------------------------------------------------------------------------------
-
-export interface Confidence {
-  name: string;
-  probability: number;
-}
-
-/** Horizontal bars of classifier confidence per candidate identity, most probable on top. */
-export async function confidenceBars(items: Confidence[], opts: FigureOptions = {}): Promise<Figure> {
-  if (items.length === 0) throw new RangeError("confidenceBars: no items");
-  for (const it of items) {
-    if (!(it.probability >= 0 && it.probability <= 1)) {
-      throw new RangeError(`probability of ${it.name} is ${it.probability}, expected 0…1`);
-    }
-  }
-  const values = [...items].sort((a, b) => b.probability - a.probability)
-    .map((it) => ({
-      name: prettyName(it.name),
-      p: it.probability,
-      label: `${(100 * it.probability).toFixed(1)} %`,
-    }));
-  const spec: TopLevelSpec = {
-    title: opts.title ?? "Classifier confidence",
-    width: opts.width ?? 360,
-    height: opts.height ?? Math.max(60, 26 * values.length),
-    data: { values },
-    encoding: {
-      y: { field: "name", type: "nominal", sort: null, title: null, axis: { labelLimit: 200 } },
-      x: {
-        field: "p",
-        type: "quantitative",
-        title: "probability",
-        scale: { domain: [0, 1] },
-        axis: { format: "%" },
-      },
-    },
-    layer: [
-      { mark: { type: "bar", color: "#4c78a8" } },
-      { mark: { type: "text", align: "left", dx: 4, fontSize: 11 }, encoding: { text: { field: "label" } } },
-    ],
-  };
-  return await renderFigure(spec, { ...opts, name: opts.name ?? "confidence" });
-}
-
-// ---------------------------------------------------------------------------------------------------

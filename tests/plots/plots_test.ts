@@ -3,6 +3,7 @@ import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import sharp from "sharp";
 import {
+  barChart,
   classSizeHistogram,
   confidenceBars,
   distanceHistograms,
@@ -184,4 +185,39 @@ Deno.test("figures reject bad input with a clear message", async () => {
   await rejects(() => distanceHistograms([], [1]), /need \+\+ and \+− distances/);
   await rejects(() => lossCurve([{ epoch: 1, loss: NaN }]), /loss\[0\] is NaN/);
   await rejects(() => faceGrid([{ pixels: new Uint8Array(10), width: 4, height: 4 }]), /not 4×4×1/);
+});
+
+Deno.test("barChart: side-by-side groups with error bars, or sorted bars with value labels", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    let f = await barChart([
+      { label: "zf · svm", group: "here", value: 0.8, lo: 0.75, hi: 0.85 },
+      { label: "zf · svm", group: "slides", value: 0.9 },
+      { label: "nn2 · knn", group: "here", value: 0.6, lo: 0.5, hi: 0.7 },
+      { label: "nn2 · knn", group: "slides", value: 0.7 },
+    ], { dir, name: "grouped", percent: true, colors: { here: "#4c78a8", slides: "#bbbbbb" } });
+    checkFigure(f, dir, "grouped");
+    deepEqual(marks(f.svg).rect, [4], "one bar per item");
+    deepEqual(marks(f.svg).rule, [2], "error bars only where lo/hi are given");
+    ok(f.svg.includes("slides") && f.svg.includes("here"), "a legend names the groups");
+    ok(f.svg.includes("#bbbbbb"), "the groups' colours");
+    ok(f.svg.includes("100%"), "a percent axis up to 100 %");
+
+    f = await barChart(
+      [{ label: "low", value: 0.25, group: "a" }, { label: "high", value: 0.75, group: "b" }],
+      { dir, sort: "descending", valueLabels: true, percent: true },
+    );
+    checkFigure(f, dir, "bars");
+    deepEqual(marks(f.svg), { rect: [2], text: [2] }, "no rule without lo/hi; one label per bar");
+    ok(f.svg.indexOf("75.0 %") < f.svg.indexOf("25.0 %"), "largest first");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+  await rejects(() => barChart([]), /no bars/);
+  await rejects(() => barChart([{ label: "a", value: NaN }]), /bar "a": value is NaN/);
+  await rejects(() => barChart([{ label: "a", value: 1, lo: 0 }]), /both lo and hi/);
+  await rejects(
+    () => barChart([{ label: "a", value: 1, group: "g" }], { colors: { h: "red" } }),
+    /no colour for group "g"/,
+  );
 });
