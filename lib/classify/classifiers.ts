@@ -1,7 +1,7 @@
 /**
  * Identity classifiers on embeddings, as in the slides: an SVM (libsvm, one-vs-one C-SVC) and k nearest
- * neighbours, evaluated by seeded stratified 10-fold cross-validation, with a small grid search and
- * class probabilities ("classifier confidence") for new images.
+ * neighbours, their settings, and their evaluation by seeded stratified 10-fold cross-validation (grid.ts
+ * has the grid search, fit.ts the classifier fitted on everything, with class probabilities for new images).
  *
  * Defaults ("default hyperparameters" of the slides, i.e. scikit-learn's): SVM with RBF kernel, C = 1,
  * γ = "scale" = 1 / (dim · Var(X)) (scikit-learn ≥ 0.22; ≈ 1 for unit 128-d vectors). libsvm's own
@@ -13,11 +13,10 @@
  * and shares between folds. The same model and votes as libsvm's RBF kernel and ml-knn (tests compare).
  */
 import KNNModule from "ml-knn";
-import { smallestK } from "../analysis/umap.ts";
-import { rowCount, squaredDistance, squaredDistanceMatrix, type Vectors } from "../analysis/vectors.ts";
+import { rowCount, squaredDistanceMatrix, type Vectors } from "../analysis/vectors.ts";
 import { groupByLabel } from "../data/faceset.ts";
 import { Rng } from "../rng.ts";
-import { type PrecomputedSvmModel, trainSvmPrecomputed } from "./svm.ts";
+import { nearestK, vote } from "./knn.ts";
 import { runSvmFolds, type SvmFoldJob } from "./svm_folds.ts";
 
 /** γ for RBF: a number, "scale" (1 / (dim · Var(X)), scikit-learn's default) or "auto" (1 / dim). */
@@ -85,7 +84,8 @@ export function scaleGamma(x: Vectors, dim: number, rows?: ArrayLike<number>): n
   return v > 0 ? 1 / (dim * v) : 1;
 }
 
-function resolveGamma(g: Gamma, x: Vectors, dim: number, rows?: ArrayLike<number>): number {
+/** γ as a number: itself, 1 / dim for "auto", or the "scale" value of `x` (over `rows`). */
+export function resolveGamma(g: Gamma, x: Vectors, dim: number, rows?: ArrayLike<number>): number {
   if (typeof g === "number") return g;
   return g === "auto" ? 1 / dim : scaleGamma(x, dim, rows);
 }
@@ -142,26 +142,6 @@ export function stratifiedFolds(labels: ArrayLike<number>, folds: number, seed =
 
 // ---------------------------------------------------------------------------------------------------
 // KNN
-
-/** Majority vote over neighbour labels given nearest first; a tie goes to the tied class whose
- * nearest member comes first. */
-function vote(neighbourLabels: number[]): number {
-  const counts = new Map<number, number>();
-  let best = 0;
-  for (const l of neighbourLabels) {
-    const c = (counts.get(l) ?? 0) + 1;
-    counts.set(l, c);
-    if (c > best) best = c;
-  }
-  for (const l of neighbourLabels) if (counts.get(l) === best) return l;
-  throw new Error("vote over no neighbours");
-}
-
-/** Indices (into `candidates`) of the k candidates with the smallest `dist(candidate)`, nearest first;
- * equal distances keep the candidates' order. */
-function nearestK(candidates: ArrayLike<number>, k: number, dist: (j: number) => number): number[] {
-  return smallestK(Float64Array.from(candidates, dist), k);
-}
 
 interface MlKnn {
   predict(rows: number[][]): number[];
@@ -237,14 +217,15 @@ export function foldAssignment(
 }
 
 /** Training indices sorted by label (stable), which keeps libsvm's per-pair look-ups local in memory. */
-function byLabel(idx: number[], labels: ArrayLike<number>): number[] {
+export function byLabel(idx: number[], labels: ArrayLike<number>): number[] {
   const groups = groupByLabel(labels, idx);
   return [...groups.keys()].sort((a, b) => a - b).flatMap((l) => groups.get(l)!);
 }
 
 /**
  * Stratified k-fold cross-validation of one classifier: fit on k−1 folds, predict the held-out fold,
- * accuracy per fold, mean ± std.
+ * accuracy per fold, mean ± std. (~80 lines: the SVM folds go to workers together, the KNN folds share
+ * one distance matrix; both branches are short.)
  */
 export async function crossValidate(
   spec: ClassifierSpec,
@@ -335,128 +316,4 @@ function squaredNorms(x: Vectors, dim: number, n: number): Float64Array {
     for (let d = 0; d < dim; d++) sq[i] += x[i * dim + d] ** 2;
   }
   return sq;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Fitted classifiers for new images
-
-export interface FittedClassifier {
-  readonly spec: ClassifierSpec;
-  readonly name: string;
-  /** Label values in the column order of `probabilities`. */
-  readonly classes: number[];
-  /** Predicted label for each row of `q` (m × dim). */
-  predict(q: Vectors): Int32Array;
-  /**
-   * Class probabilities, m × classes.length row-major. SVM: libsvm's Platt-scaled pairwise coupling
-   * (needs `probability: true` when fitting); KNN: the fraction of the k neighbours in each class.
-   */
-  probabilities(q: Vectors): Float64Array;
-  /** Releases libsvm's memory (no-op for KNN). */
-  free(): void;
-}
-
-export interface FitOptions {
-  /** SVM: train libsvm's probability model (an internal 5-fold CV per pair of classes: slower). */
-  probability?: boolean;
-}
-
-/** Fit a classifier on all of `x` (to classify new images afterwards). */
-export async function fitClassifier(
-  spec: ClassifierSpec,
-  x: Vectors,
-  dim: number,
-  labels: ArrayLike<number>,
-  opts: FitOptions = {},
-): Promise<FittedClassifier> {
-  checkSpec(spec);
-  const n = checkData(x, dim, labels);
-  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
-  const colOf = new Map(classes.map((c, j) => [c, j]));
-  const name = specName(spec);
-  const queryRows = (q: Vectors) => rowCount(q, dim, "query embeddings");
-  if (spec.kind === "knn") {
-    if (spec.k > n) throw new RangeError(`KNN k = ${spec.k} but only ${n} training samples`);
-    const all = Int32Array.from({ length: n }, (_, i) => i);
-    const neighbours = (q: Vectors, r: number) =>
-      nearestK(all, spec.k, (j) => squaredDistance(q, r, x, j, dim));
-    return {
-      spec,
-      name,
-      classes,
-      predict(q) {
-        const m = queryRows(q);
-        return Int32Array.from({ length: m }, (_, r) => vote(neighbours(q, r).map((j) => labels[j])));
-      },
-      probabilities(q) {
-        const m = queryRows(q);
-        const out = new Float64Array(m * classes.length);
-        for (let r = 0; r < m; r++) {
-          for (const j of neighbours(q, r)) out[r * classes.length + colOf.get(labels[j])!] += 1 / spec.k;
-        }
-        return out;
-      },
-      free() {},
-    };
-  }
-  const tr = byLabel(Array.from({ length: n }, (_, i) => i), labels);
-  const linear = (spec.kernel ?? "rbf") === "linear";
-  const gamma = linear ? 0 : resolveGamma(spec.gamma ?? "scale", x, dim);
-  const kern = (a: Vectors, i: number, j: number) => {
-    if (linear) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += a[i * dim + d] * x[j * dim + d];
-      return s;
-    }
-    return Math.exp(-gamma * squaredDistance(a, i, x, j, dim));
-  };
-  const model: PrecomputedSvmModel = await trainSvmPrecomputed(
-    n,
-    (i, out) => {
-      for (let j = 0; j < n; j++) out[j] = kern(x, tr[i], tr[j]);
-    },
-    tr.map((i) => labels[i]),
-    { cost: spec.C ?? 1, probability: opts.probability ?? false },
-  );
-  const row = new Float64Array(n);
-  const fill = (q: Vectors, r: number) => {
-    for (let j = 0; j < n; j++) row[j] = kern(q, r, tr[j]);
-    return row;
-  };
-  return {
-    spec: linear ? spec : { ...spec, gamma },
-    name,
-    classes,
-    predict(q) {
-      const m = queryRows(q);
-      return Int32Array.from({ length: m }, (_, r) => model.predict(fill(q, r)));
-    },
-    probabilities(q) {
-      const m = queryRows(q);
-      const out = new Float64Array(m * classes.length);
-      for (let r = 0; r < m; r++) {
-        const p = model.predictProbability(fill(q, r));
-        model.labels.forEach((l, c) => out[r * classes.length + colOf.get(l)!] = p[c]);
-      }
-      return out;
-    },
-    free() {
-      model.free();
-    },
-  };
-}
-
-export interface RankedClass {
-  label: number;
-  probability: number;
-}
-
-/** The `top` most probable classes of one probability row, most probable first. */
-export function rankClasses(probabilities: ArrayLike<number>, classes: number[], top = 5): RankedClass[] {
-  if (probabilities.length !== classes.length) {
-    throw new RangeError(`${probabilities.length} probabilities for ${classes.length} classes`);
-  }
-  return classes.map((label, j) => ({ label, probability: probabilities[j] }))
-    .sort((a, b) => b.probability - a.probability)
-    .slice(0, top);
 }

@@ -4,6 +4,8 @@
  * classifiers that rank identities for a new face.
  */
 export * from "./classifiers.ts";
+export * from "./fit.ts";
+export * from "./knn.ts";
 export * from "./svm.ts";
 export * from "./svm_folds.ts";
 export * from "./grid.ts";

@@ -58,6 +58,7 @@ function describe(e: unknown): string {
  * Download `url` to `dest` via `dest.part`. Throws when the server answers with an error, when the
  * connection keeps breaking (the `.part` file is kept, so the next call resumes), or when the MD5
  * does not match (the `.part` file is deleted, so the next call starts over).
+ * (~95 lines, kept as one: the retry loop, the resume offset and the `.part` file share their state.)
  */
 export async function downloadFile(
   url: string,

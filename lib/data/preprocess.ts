@@ -259,6 +259,7 @@ function toFaceSet(
  * Preprocessed pixels for `spec.items`, from the cache when it is up to date, else computed (in
  * parallel, with a progress bar) and cached. An unreadable image is an error naming it, or with
  * `onError: "skip"` it is left out and listed in `skipped`.
+ * (~90 lines, kept as one: the cache check and the rebuild read as one sequence of steps.)
  */
 export async function loadOrBuildFaces(spec: FaceCacheSpec, opts: BuildOptions = {}): Promise<LoadedFaces> {
   checkSettings(spec.settings);

@@ -19,4 +19,4 @@ export { identityDistanceMatrix, matrixFrame, separatingThreshold } from "../ana
 export { squaredDistance, squaredDistanceMatrix } from "../analysis/vectors.ts";
 export { umap2d } from "../analysis/umap.ts";
 export { tsne2d } from "../analysis/tsne.ts";
-export { fitClassifier, rankClasses } from "../classify/classifiers.ts";
+export { fitClassifier, rankClasses } from "../classify/fit.ts";

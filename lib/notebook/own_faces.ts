@@ -4,7 +4,8 @@
  * which person.
  */
 import { pairDistanceDistributions, separatingThreshold } from "../analysis/distances.ts";
-import { type ClassifierSpec, type FittedClassifier, rankClasses } from "../classify/classifiers.ts";
+import type { ClassifierSpec } from "../classify/classifiers.ts";
+import { type FittedClassifier, rankClasses } from "../classify/fit.ts";
 import { groupByLabel } from "../data/faceset.ts";
 import { type Box, type Face, type GroupPhoto, memberAt } from "../faces/mod.ts";
 import { Rng } from "../rng.ts";

@@ -10,7 +10,7 @@ import {
   knownStrangerSplit,
   separationTable,
 } from "../../lib/notebook/own_faces.ts";
-import { fitClassifier } from "../../lib/classify/classifiers.ts";
+import { fitClassifier } from "../../lib/classify/fit.ts";
 
 Deno.test("gatherRows copies the chosen rows in order", () => {
   const x = Float32Array.from({ length: 12 }, (_, i) => i); // 4 rows of 3
