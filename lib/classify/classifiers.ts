@@ -251,7 +251,7 @@ export async function crossValidate(
   for (let i = 0; i < n; i++) {
     for (let f = 0; f < k; f++) (fold[i] === f ? split[f].test : split[f].train).push(i);
   }
-  // SVM folds are independent: all are handed to worker threads at once (lib/svm_folds.ts).
+  // SVM folds are independent: all are handed to worker threads at once (svm_folds.ts).
   let svmPreds: Promise<Int32Array>[] = [];
   if (spec.kind === "svm") {
     const sq = (spec.kernel ?? "rbf") === "linear" ? squaredNorms(x, dim, n) : undefined;

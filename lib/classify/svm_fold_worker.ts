@@ -1,4 +1,4 @@
-/** Web Worker of lib/svm_folds.ts: fits one SVM fold per message and posts its predictions back. */
+/** Web Worker of lib/classify/svm_folds.ts: fits one SVM fold per message and posts its predictions back. */
 import { fitPredictFold, type SvmFoldData, type SvmFoldJob } from "./svm_folds.ts";
 
 const scope = self as unknown as {

@@ -177,6 +177,22 @@ function safeRelative(archive: string, name: string): string {
   return n.replace(/[\\/]+$/, "");
 }
 
+/** The entries of gzip-compressed tar `archive` as a stream; `error()` is the pipeline's failure, if any.
+ * `onRead` sees each chunk's size of compressed bytes read (for progress). */
+function openTgz(archive: string, onRead?: (bytes: number) => void) {
+  const source = createReadStream(archive);
+  if (onRead) source.on("data", (c) => onRead(c.length));
+  const extract = tar.extract();
+  let pipeError: Error | null = null;
+  pipeline(source, createGunzip(), extract, (err) => {
+    if (err) {
+      pipeError = err;
+      extract.destroy(err);
+    }
+  });
+  return { source, extract, error: (): Error | null => pipeError };
+}
+
 /**
  * Unpack a gzip-compressed tar archive into `destRoot`. Everything is written to a hidden staging
  * folder first and moved into place at the end, so an interrupted run leaves no half-filled
@@ -193,18 +209,9 @@ export async function extractTgz(
   mkdirSync(staging, { recursive: true });
   const total = statSync(archive).size;
   let read = 0;
-  const source = createReadStream(archive);
-  source.on("data", (c) => {
-    read += c.length;
+  const { source, extract, error } = openTgz(archive, (n) => {
+    read += n;
     opts.onProgress?.(read, total);
-  });
-  const extract = tar.extract();
-  let pipeError: Error | null = null;
-  pipeline(source, createGunzip(), extract, (err) => {
-    if (err) {
-      pipeError = err;
-      extract.destroy(err);
-    }
   });
   let files = 0;
   let bytes = 0;
@@ -242,7 +249,8 @@ export async function extractTgz(
         );
       }
     }
-    if (pipeError) throw pipeError;
+    const failed = error();
+    if (failed) throw failed;
   } catch (e) {
     source.destroy();
     rmSync(staging, { recursive: true, force: true });
@@ -276,15 +284,7 @@ export async function extractTgzEntries(
 ): Promise<string[]> {
   const want = new Set(wanted.map((w) => normalize(w)));
   const restored: string[] = [];
-  const source = createReadStream(archive);
-  const extract = tar.extract();
-  let pipeError: Error | null = null;
-  pipeline(source, createGunzip(), extract, (err) => {
-    if (err) {
-      pipeError = err;
-      extract.destroy(err);
-    }
-  });
+  const { source, extract, error } = openTgz(archive);
   try {
     for await (const entry of extract) {
       const h = entry.header;
@@ -306,7 +306,8 @@ export async function extractTgzEntries(
       renameSync(tmp, out);
       restored.push(rel);
     }
-    if (pipeError) throw pipeError;
+    const failed = error();
+    if (failed) throw failed;
   } catch (e) {
     source.destroy();
     const why = e instanceof Error ? e.message : String(e);

@@ -126,7 +126,7 @@ export function heldOutPredictions(
   //   probability) and "p(true person)" (0 if the classifier never saw that person); accuracy is the
   //   fraction of rows predicted right (NaN without rows).
   // Hint: clf.probabilities(gatherRows(x, dim, rows)) returns one block of clf.classes.length
-  //   probabilities per photo, in the order of clf.classes; rankClasses (../classifiers.ts) ranks one
+  //   probabilities per photo, in the order of clf.classes; rankClasses (../classify/fit.ts) ranks one
   //   block.
   // Tests: heldOutPredictions: a 1-NN on points in the plane
   const k = clf.classes.length;

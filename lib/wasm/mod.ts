@@ -26,28 +26,29 @@ import type * as tf from "@tensorflow/tfjs-core";
 
 export { startWasmBackend, wasmThreadCount, wasmThreadsAvailable } from "./threads.ts";
 
-const KERNELS: [string, tf.KernelFunc][] = [
-  ["Conv2DBackpropFilter", conv2DBackpropFilterKernel as tf.KernelFunc],
-  ["Conv2DBackpropInput", conv2DBackpropInputKernel as tf.KernelFunc],
-  ["BatchMatMul", batchMatMulKernel as tf.KernelFunc],
-  ["Transpose", transposeKernel as tf.KernelFunc],
-  ["Tile", tileKernel as tf.KernelFunc],
-  ["Sum", sumKernel as tf.KernelFunc],
-  ["Mean", meanKernel as tf.KernelFunc],
-  ["MaxPoolGrad", maxPoolGradKernel as tf.KernelFunc],
-  ["SplitV", splitVKernel as tf.KernelFunc],
-  ["LRN", lrnKernel as tf.KernelFunc],
-  ["LRNGrad", lrnGradKernel as tf.KernelFunc],
-  ["FusedBatchNorm", fusedBatchNormKernel as tf.KernelFunc],
-];
+/** Kernel name → this project's implementation, replacing tfjs-backend-wasm's. */
+const KERNELS: Record<string, unknown> = {
+  Conv2DBackpropFilter: conv2DBackpropFilterKernel,
+  Conv2DBackpropInput: conv2DBackpropInputKernel,
+  BatchMatMul: batchMatMulKernel,
+  Transpose: transposeKernel,
+  Tile: tileKernel,
+  Sum: sumKernel,
+  Mean: meanKernel,
+  MaxPoolGrad: maxPoolGradKernel,
+  SplitV: splitVKernel,
+  LRN: lrnKernel,
+  LRNGrad: lrnGradKernel,
+  FusedBatchNorm: fusedBatchNormKernel,
+};
 
 let installed: string[] | undefined;
 
 /** Register this project's wasm kernels (idempotent); returns their names. */
 export function installWasmTrainingKernels(): string[] {
   if (!installed) {
-    for (const [name, fn] of KERNELS) replaceKernel(name, fn);
-    installed = KERNELS.map(([name]) => name);
+    for (const [name, fn] of Object.entries(KERNELS)) replaceKernel(name, fn as tf.KernelFunc);
+    installed = Object.keys(KERNELS);
   }
   return [...installed];
 }

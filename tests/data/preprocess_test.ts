@@ -104,13 +104,24 @@ Deno.test("parsePgm reads binary PGM, and preprocessImage accepts it", async () 
 
 const PEOPLE = { Ann_A: 3, Bo_B: 1, Cy_C: 2 };
 
-Deno.test("loadLfwFaces builds the cache once, reloads it, and rebuilds when an input or setting changes", async () => {
+/** A fixture LFW tree of PEOPLE in a temp root, and loadLfwFaces options that cache in it and log to `logs`. */
+async function lfwFixture() {
   const root = tmp();
   const cacheDir = join(root, "cache");
   const logs: string[] = [];
   const opts = { root, cacheDir, progress: false, log: (s: string) => logs.push(s) };
   try {
     await makeLfwTree(root, PEOPLE);
+  } catch (e) {
+    rmSync(root, { recursive: true });
+    throw e;
+  }
+  return { root, cacheDir, logs, opts };
+}
+
+Deno.test("loadLfwFaces builds the cache once, reloads it, and rebuilds when an input or setting changes", async () => {
+  const { root, cacheDir, logs, opts } = await lfwFixture();
+  try {
     const a = await loadLfwFaces(opts);
     equal(a.fromCache, false);
     equal(a.n, 6);
@@ -173,12 +184,8 @@ Deno.test("loadLfwFaces builds the cache once, reloads it, and rebuilds when an 
 });
 
 Deno.test("an unreadable image is an error naming it, or a counted skip — never a silent hole", async () => {
-  const root = tmp();
-  const cacheDir = join(root, "cache");
-  const logs: string[] = [];
-  const opts = { root, cacheDir, progress: false, log: (s: string) => logs.push(s) };
+  const { root, cacheDir, logs, opts } = await lfwFixture();
   try {
-    await makeLfwTree(root, PEOPLE);
     writeFileSync(join(root, "lfw-deepfunneled/Bo_B/Bo_B_0001.jpg"), "this is not a JPEG");
     await rejects(loadLfwFaces(opts), /cannot read image .*Bo_B_0001\.jpg/);
     ok(!existsSync(cacheDir) || Deno.readDirSync(cacheDir).next().done, "nothing cached after a failure");

@@ -1,5 +1,5 @@
 /**
- * Child process for wasm_threads_test.ts (a process holds one wasm backend, so the threaded one
+ * Child process for threads_test.ts (a process holds one wasm backend, so the threaded one
  * is started here): sets up wasm with the thread count in argv, runs a convolution and its
  * gradients, a max-pool gradient and local response normalisation with its gradient (the
  * JavaScript loops that run on two threads with the threaded build), prints one JSON line. It must
