@@ -124,7 +124,7 @@ export async function barChart(bars: Bar[], opts: BarChartOptions = {}): Promise
   if (opts.valueLabels) {
     layer.push({
       mark: { type: "text", align: "left", dx: 4, fontSize: 11 },
-      encoding: { text: { field: "text" } },
+      encoding: { text: { field: "text" }, color: { value: "black" } },
     });
   }
   const spec = {
@@ -146,6 +146,7 @@ export async function barChart(bars: Bar[], opts: BarChartOptions = {}): Promise
       color: groups.length > 1
         ? {
           field: "group",
+          legend: { orient: "bottom" },
           title: null,
           ...(colors ? { scale: { domain: groups, range: groups.map((g) => colors[g]) } } : {}),
         }
