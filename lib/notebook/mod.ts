@@ -5,6 +5,7 @@
  * functions of other folders every notebook's set-up needs.
  */
 export * from "./evaluation.ts";
+export * from "./network_report.ts";
 export * from "./output.ts";
 export * from "./own_faces.ts";
 export * from "./pipeline.ts";
