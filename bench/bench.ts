@@ -109,7 +109,7 @@ export async function benchModel(
   optimizer.dispose();
   model.dispose();
   return {
-    backend: info.choice,
+    backend: info.name,
     threads: info.threads,
     model: name,
     params,

@@ -1,0 +1,117 @@
+/**
+ * Native CPU kernels for the wasm backend: oneDNN (the library behind PyTorch's and TensorFlow's
+ * CPU convolutions) called through Deno's FFI on the wasm backend's own tensors.
+ *
+ * Why: wasm SIMD is 4 floats wide, and the convolutions (80% of a training step) were bound by it.
+ * oneDNN runs the same convolutions with the machine's full vector width (AVX2/AVX-512) on every
+ * core. With the threaded wasm build the tensors live in a SharedArrayBuffer; a Float32Array view
+ * of a tensor there is passed to oneDNN as a plain pointer, so nothing is copied: TensorFlow.js's
+ * NHWC activations and HWIO filters are oneDNN's `nhwc`/`hwio` plain layouts.
+ *
+ * Design:
+ * - Optional. `installNativeKernels()` opens `libdnnl.so.2` (Debian/Ubuntu package `libdnnl2`,
+ *   2.x API); when it is missing, broken, another major version, or `FACENET_NATIVE=0`, nothing is
+ *   registered and the reason is returned in one line. `FACENET_DNNL_LIB` names another file.
+ * - Registered on top of the project's wasm kernels (lib/wasm/), which stay the fallback for what
+ *   oneDNN does not cover here (NCHW, dilations, non-float32).
+ * - Primitives are built once per shape and cached (building one takes milliseconds); per call
+ *   only the memory objects' data pointers are set, taken afresh because the heap may move.
+ * - Threads: the Debian build runs on OpenMP; its thread count is set to the core count.
+ *
+ * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (lib/native/conv.ts), BatchMatMul
+ * (lib/native/matmul.ts).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { replaceKernel } from "../wasm/kernel_util.ts";
+import { convKernels } from "./conv.ts";
+import { defaultLibraryPath, type Dnnl, openDnnl, PrimitiveCache } from "./dnnl.ts";
+import { matMulKernels } from "./matmul.ts";
+
+export { defaultLibraryPath } from "./dnnl.ts";
+
+/** What `installNativeKernels` did: a library and kernels, or the reason there are none. */
+export type NativeStatus =
+  | { active: true; name: string; version: string; threads: number; kernels: string[]; path: string }
+  | { active: false; reason: string };
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+let state: { status: NativeStatus; dnnl?: Dnnl; cache?: PrimitiveCache } | undefined;
+
+/**
+ * Open oneDNN and register its kernels on the wasm backend (which must be registered already,
+ * with the project's kernels installed). Idempotent: later calls return the first result.
+ * `opts.path` overrides `FACENET_DNNL_LIB` and the default library name; `opts.enabled = false`
+ * acts as `FACENET_NATIVE=0`.
+ */
+export function installNativeKernels(
+  opts: { path?: string; enabled?: boolean; threads?: number } = {},
+): NativeStatus {
+  if (state) return state.status;
+  const flag = env("FACENET_NATIVE");
+  if (opts.enabled === false || (opts.enabled === undefined && flag === "0")) {
+    state = { status: { active: false, reason: "native kernels off (FACENET_NATIVE=0)" } };
+    return state.status;
+  }
+  if (flag !== undefined && flag !== "" && flag !== "0" && flag !== "1") {
+    throw new Error(`FACENET_NATIVE=${JSON.stringify(flag)} is not 0 or 1`);
+  }
+  const path = opts.path ?? (env("FACENET_DNNL_LIB") || defaultLibraryPath());
+  let dnnl: Dnnl;
+  try {
+    dnnl = openDnnl(path, opts.threads ?? (navigator.hardwareConcurrency || 1));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    state = { status: { active: false, reason: `no oneDNN: ${why}` } };
+    return state.status;
+  }
+  const cache = new PrimitiveCache();
+  const before = new Map<string, tf.KernelFunc>();
+  const previous = (name: string) => {
+    const k = before.get(name);
+    if (!k) throw new Error(`no wasm ${name} kernel to fall back to`);
+    return k;
+  };
+  const conv = convKernels(dnnl, cache, previous);
+  const mm = matMulKernels(dnnl, previous);
+  const kernels: [string, tf.KernelFunc][] = [
+    ["Conv2D", conv.conv2D as tf.KernelFunc],
+    ["Conv2DBackpropInput", conv.conv2DBackpropInput as tf.KernelFunc],
+    ["Conv2DBackpropFilter", conv.conv2DBackpropFilter as tf.KernelFunc],
+    ["BatchMatMul", mm.batchMatMul as tf.KernelFunc],
+  ];
+  for (const [name, fn] of kernels) {
+    const prev = tf.getKernel(name, "wasm");
+    if (prev) before.set(name, prev.kernelFunc);
+    replaceKernel(name, fn);
+  }
+  state = {
+    dnnl,
+    cache,
+    status: {
+      active: true,
+      name: `oneDNN ${dnnl.version}`,
+      version: dnnl.version,
+      threads: dnnl.threads,
+      kernels: kernels.map(([n]) => n),
+      path,
+    },
+  };
+  return state.status;
+}
+
+/** The result of the first `installNativeKernels` call, or undefined before it. */
+export function nativeStatus(): NativeStatus | undefined {
+  return state?.status;
+}
+
+/** Primitives built so far (one per kernel and shape). */
+export function nativePrimitiveCount(): number {
+  return state?.cache?.size ?? 0;
+}
