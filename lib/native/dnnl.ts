@@ -247,7 +247,10 @@ export function withPrimitiveDesc<T>(dnnl: Dnnl, op: Uint8Array<ArrayBuffer>, fn
  * when the op descriptor left its layout to the library (`any`), the query that says which was chosen. */
 export interface ArgSpec {
   id: number;
-  md: Uint8Array<ArrayBuffer>;
+  /** The plain layout; absent when the layout is whatever `query` says (e.g. a pooling workspace). */
+  md?: Uint8Array<ArrayBuffer>;
+  /** dnnl_query_t whose memory desc is used as is (no reorder), when `md` is absent. */
+  query?: number;
   /** dnnl_query_t of the chosen layout (e.g. weights_md) when the op desc used tag `any`. */
   chosen?: number;
   /** Whether the primitive writes this argument (a chosen layout is then reordered back after it runs). */
@@ -255,7 +258,7 @@ export interface ArgSpec {
 }
 
 /** A float32 scratch buffer 64-byte aligned, owned by JavaScript (its address never moves). */
-function alignedBuffer(bytes: number): Uint8Array<ArrayBuffer> {
+export function alignedBuffer(bytes: number): Uint8Array<ArrayBuffer> {
   const raw = new Uint8Array(Math.max(bytes + 64, 1024)); // large: V8 keeps it off its heap, unmoved
   const addr = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(raw)));
   const skip = (64 - (addr % 64)) % 64;
@@ -321,6 +324,7 @@ class Reorder {
 export class Primitive {
   private readonly mems = new Map<number, NonNullable<Ptr>>();
   private readonly reorders = new Map<number, Reorder>();
+  private readonly sizes = new Map<number, number>();
   private readonly args: BigUint64Array<ArrayBuffer>;
   private readonly argIds: number[];
   readonly prim: NonNullable<Ptr>;
@@ -339,8 +343,14 @@ export class Primitive {
       const s = Deno.UnsafePointer.create(cell[0]);
       this.impl = s ? new Deno.UnsafePointerView(s).getCString() : "?";
       for (const spec of specs) {
-        let md = spec.md;
-        if (spec.chosen !== undefined) {
+        let md: Uint8Array<ArrayBuffer>;
+        if (spec.md === undefined) {
+          const q = spec.query === undefined ? null : lib.dnnl_primitive_desc_query_md(pd, spec.query, 0);
+          if (!q) throw new Error(`oneDNN: no memory desc for query ${spec.query}`);
+          md = new Uint8Array(MD_BYTES);
+          md.set(new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(q, MD_STRUCT_BYTES)));
+        } else md = spec.md;
+        if (spec.md !== undefined && spec.chosen !== undefined) {
           const q = lib.dnnl_primitive_desc_query_md(pd, spec.chosen, 0);
           if (!q) throw new Error(`oneDNN: no memory desc for query ${spec.chosen}`);
           const chosen = new Uint8Array(MD_BYTES);
@@ -351,6 +361,7 @@ export class Primitive {
           }
         }
         mds.set(spec.id, md);
+        this.sizes.set(spec.id, Number(lib.dnnl_memory_desc_get_size(md)));
       }
       check(lib.dnnl_primitive_create(cell, pd), "dnnl_primitive_create");
       this.prim = outPtr(cell, "dnnl_primitive_create");
@@ -390,6 +401,11 @@ export class Primitive {
     );
     for (const [id, r] of this.reorders) if (r.toPlain) r.run(data.get(id)!);
     check(lib.dnnl_stream_wait(stream), "dnnl_stream_wait");
+  }
+
+  /** Bytes argument `id` occupies in the layout the primitive uses. */
+  bytes(id: number): number {
+    return this.sizes.get(id) ?? 0;
   }
 
   destroy(): void {

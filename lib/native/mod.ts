@@ -19,13 +19,14 @@
  * - Threads: the Debian build runs on OpenMP; its thread count is set to the core count.
  *
  * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (lib/native/conv.ts), BatchMatMul
- * (lib/native/matmul.ts).
+ * (lib/native/matmul.ts), MaxPoolGrad (lib/native/pool.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { replaceKernel } from "../wasm/kernel_util.ts";
 import { convKernels } from "./conv.ts";
 import { defaultLibraryPath, type Dnnl, openDnnl, PrimitiveCache } from "./dnnl.ts";
 import { matMulKernels } from "./matmul.ts";
+import { poolKernels } from "./pool.ts";
 
 export { defaultLibraryPath } from "./dnnl.ts";
 
@@ -80,11 +81,13 @@ export function installNativeKernels(
   };
   const conv = convKernels(dnnl, cache, previous);
   const mm = matMulKernels(dnnl, previous);
+  const pool = poolKernels(dnnl, cache, previous);
   const kernels: [string, tf.KernelFunc][] = [
     ["Conv2D", conv.conv2D as tf.KernelFunc],
     ["Conv2DBackpropInput", conv.conv2DBackpropInput as tf.KernelFunc],
     ["Conv2DBackpropFilter", conv.conv2DBackpropFilter as tf.KernelFunc],
     ["BatchMatMul", mm.batchMatMul as tf.KernelFunc],
+    ["MaxPoolGrad", pool.maxPoolGrad as tf.KernelFunc],
   ];
   for (const [name, fn] of kernels) {
     const prev = tf.getKernel(name, "wasm");

@@ -140,6 +140,38 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "oneDNN max-pool gradient matches the cpu backend, ties included",
+  ignore,
+  fn: async () => {
+    const cases: [number[], number, number, "same" | "valid"][] = [
+      [[2, 7, 7, 3], 3, 2, "same"],
+      [[2, 6, 6, 5], 3, 1, "same"],
+      [[1, 12, 12, 4], 3, 2, "same"],
+      [[2, 25, 25, 2], 3, 2, "same"],
+      [[2, 9, 8, 3], 2, 2, "valid"],
+      [[3, 24, 24, 17], 3, 2, "same"],
+    ];
+    const before = nativePrimitiveCount();
+    for (const [shape, k, s, pad] of cases) {
+      const n = shape.reduce((p, q) => p * q);
+      // Few distinct levels (and many zeros, as after a ReLU) force ties inside windows.
+      const xs = rand(n, n).map((v) => Math.max(0, Math.round(v * 3)));
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xs, shape as [number, number, number, number]);
+          const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad);
+          const dy = tf.tensor(rand(f(x).size, 9), f(x).shape);
+          return tf.grad(f)(x, dy).dataSync();
+        });
+      const ref = await on("cpu", run);
+      const got = await on("wasm", run);
+      assertAllClose(got, ref, 1e-6, `maxPool grad ${shape} k${k} s${s} ${pad}`);
+    }
+    equal(nativePrimitiveCount() - before, 2 * cases.length, "a forward and a backward primitive per shape");
+  },
+});
+
 function gradients(model: tfl.LayersModel, x: tf.Tensor): Float32Array[] {
   const vars = trainableVariables(model);
   return tf.tidy(() => {
