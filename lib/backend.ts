@@ -134,7 +134,9 @@ export async function setupBackend(
       const name = native?.active ? `${c} + ${native.name} (${plural(native.threads)})` : c;
       const summary = `TensorFlow.js backend: ${c} (${plural(threads)})` +
         (extra.length ? `, + ${extra.length} project kernels` : "") +
-        (native?.active ? `, + ${native.name} (${plural(native.threads)}): ${native.kernels.join(", ")}` : "") +
+        (native?.active
+          ? `, + ${native.name} (${plural(native.threads)}): ${native.kernels.join(", ")}`
+          : "") +
         (native && !native.active ? ` (${native.reason})` : "") + (why ? ` — skipped ${why}` : "");
       current = { choice: c, tfBackend, threads, skipped, extraKernels: extra, native, name, summary };
       if (!opts.quiet) console.log(summary);
