@@ -16,7 +16,17 @@
  *   oneDNN does not cover here (NCHW, dilations, non-float32).
  * - Primitives are built once per shape and cached (building one takes milliseconds); per call
  *   only the memory objects' data pointers are set, taken afresh because the heap may move.
- * - Threads: the Debian build runs on OpenMP; its thread count is set to the core count.
+ * - Filters in the layout oneDNN picks (blocked), activations plain. With plain `hwio` filters
+ *   oneDNN 2.6.3 falls back to im2col + GEMM (`gemm:jit`); letting it choose picks its direct
+ *   AVX-512 kernels (`brgconv`/`jit:avx512_core`) at the price of a filter reorder per call
+ *   (~0.1 ms for 256×256×3×3 once warm). Measured in C on this 2-core AMD EPYC (AVX-512), the ZF
+ *   conv3 shape at batch 32 (12×12×192→384, 3×3), best of 6, machine loaded by other jobs:
+ *   forward / input gradient / filter gradient 27 / 22 / 56 GFLOP/s plain (2 threads) against
+ *   61 / 171 / 68 (2 threads) and 110 / 103 / 95 (1 thread) blocked. Activations stay NHWC: a
+ *   blocked activation layout would need a reorder of every activation and gradient.
+ * - Threads: the Debian build runs on OpenMP; its thread count is set to the core count. The wasm
+ *   backend's pthreads sleep while oneDNN runs: 20 oneDNN convolutions (32×24×24×64→192, 3×3)
+ *   between wasm ReLUs cost the process 859/839 ms of CPU with 1 wasm thread and 865/881 ms with 2.
  *
  * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (lib/native/conv.ts), BatchMatMul
  * (lib/native/matmul.ts), MaxPoolGrad (lib/native/pool.ts).
