@@ -107,7 +107,7 @@ export async function benchModel(
   optimizer.dispose();
   model.dispose();
   return {
-    backend: info.choice,
+    backend: info.name,
     threads: info.threads,
     model: name,
     params,

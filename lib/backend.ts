@@ -16,6 +16,7 @@ import {
   wasmThreadCount,
   wasmThreadsAvailable,
 } from "./wasm/mod.ts";
+import { installNativeKernels, type NativeStatus } from "./native/mod.ts";
 
 export const BACKEND_CHOICES = ["auto", "node-gpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = typeof BACKEND_CHOICES[number];
@@ -32,6 +33,10 @@ export interface BackendInfo {
   skipped: { choice: Concrete; reason: string }[];
   /** Kernels this project registered on top of the backend (e.g. fast conv gradients on wasm). */
   extraKernels: string[];
+  /** oneDNN kernels on top of wasm (lib/native/), or why not; undefined for other backends. */
+  native?: NativeStatus;
+  /** What computes, e.g. `wasm + oneDNN 2.6.3 (2 threads)` or `wasm`. */
+  name: string;
   /** One human-readable line. */
   summary: string;
 }
@@ -73,7 +78,10 @@ function nativeMissing(pkg: string): string | undefined {
     : `${pkg} has no native addon (install with: deno install --allow-scripts=npm:${pkg})`;
 }
 
-async function tryOne(choice: Concrete, threads?: number): Promise<{ tfBackend: string; extra: string[] }> {
+async function tryOne(
+  choice: Concrete,
+  threads?: number,
+): Promise<{ tfBackend: string; extra: string[]; native?: NativeStatus }> {
   if (choice === "node-gpu" || choice === "node") {
     const pkg = NATIVE_PKG[choice];
     const missing = nativeMissing(pkg);
@@ -88,7 +96,8 @@ async function tryOne(choice: Concrete, threads?: number): Promise<{ tfBackend: 
     if (!(await startWasmBackend(wasmThreadCount(threads)))) {
       throw new Error("the wasm backend did not initialise");
     }
-    return { tfBackend: "wasm", extra: installWasmTrainingKernels() };
+    const extra = installWasmTrainingKernels();
+    return { tfBackend: "wasm", extra, native: installNativeKernels() };
   }
   await import("@tensorflow/tfjs-backend-cpu");
   if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
@@ -118,12 +127,18 @@ export async function setupBackend(
   const skipped: BackendInfo["skipped"] = [];
   for (const c of candidates) {
     try {
-      const { tfBackend, extra } = await tryOne(c, opts.threads);
+      const { tfBackend, extra, native } = await tryOne(c, opts.threads);
       const threads = threadsOf(tfBackend);
       const why = skipped.map((s) => `${s.choice}: ${s.reason}`).join("; ");
-      const summary = `TensorFlow.js backend: ${c} (${threads} thread${threads === 1 ? "" : "s"})` +
-        (extra.length ? `, + ${extra.length} project kernels` : "") + (why ? ` — skipped ${why}` : "");
-      current = { choice: c, tfBackend, threads, skipped, extraKernels: extra, summary };
+      const plural = (n: number) => `${n} thread${n === 1 ? "" : "s"}`;
+      const name = native?.active ? `${c} + ${native.name} (${plural(native.threads)})` : c;
+      const summary = `TensorFlow.js backend: ${c} (${plural(threads)})` +
+        (extra.length ? `, + ${extra.length} project kernels` : "") +
+        (native?.active
+          ? `, + ${native.name} (${plural(native.threads)}): ${native.kernels.join(", ")}`
+          : "") +
+        (native && !native.active ? ` (${native.reason})` : "") + (why ? ` — skipped ${why}` : "");
+      current = { choice: c, tfBackend, threads, skipped, extraKernels: extra, native, name, summary };
       if (!opts.quiet) console.log(summary);
       return current;
     } catch (e) {
