@@ -5,7 +5,7 @@
  *   deno task bench                                   table: every available backend, both models
  *   deno task bench -- --model zf --batch 32 --steps 5 --json    one JSON line (this process's backend)
  *   deno task bench -- --peer                         table plus PyTorch and the ratios
- * Options: --model zf|inception, --batch N, --steps N, --backend wasm|cpu|node|node-gpu,
+ * Options: --model zf|inception, --batch N, --steps N, --backend wasm|cpu|node|node-gpu|webgpu,
  * --threads N (wasm), --peer, --cpu (include the pure-JS backend in the table; slow), --profile,
  * --repeat N (JSON: N rounds alternating with the peer; medians, and the median per-round ratio).
  *
@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { exitWithUsage, parseScriptArgs } from "../lib/config.ts";
-import { type BackendChoice, setupBackend } from "../lib/backend.ts";
+import { type BackendChoice, BackendUnavailableError, setupBackend } from "../lib/backend.ts";
 import { buildInception } from "../lib/models/inception.ts";
 import { buildZeilerFergus } from "../lib/models/zeiler_fergus.ts";
 import { embed, halvesDistanceLoss, trainableVariables, trainStep } from "../lib/train_step.ts";
@@ -26,6 +26,8 @@ const PEER = new URL("../../shared/bench/peer_torch.py", import.meta.url).pathna
 
 export interface BenchResult {
   backend: string;
+  /** What computed: `CPU`, or the GPU (lib/backend.ts's BackendInfo.device). */
+  device: string;
   threads: number;
   model: ModelName;
   params: number;
@@ -110,6 +112,7 @@ export async function benchModel(
   model.dispose();
   return {
     backend: info.choice,
+    device: info.device,
     threads: info.threads,
     model: name,
     params,
@@ -202,8 +205,8 @@ function peerCommand(model: ModelName, batch: number, steps: number, threads: nu
 }
 
 const USAGE =
-  "usage: deno task bench [--model zf|inception] [--batch N] [--steps N] [--backend wasm|cpu|node|node-gpu]\n" +
-  "         [--threads N] [--json] [--peer] [--cpu] [--profile] [--repeat N]";
+  "usage: deno task bench [--model zf|inception] [--batch N] [--steps N]\n" +
+  "         [--backend wasm|cpu|node|node-gpu|webgpu] [--threads N] [--json] [--peer] [--cpu] [--profile] [--repeat N]";
 
 const OPTIONS = {
   model: { type: "string" },
@@ -364,4 +367,11 @@ function printTable(head: string[], rows: string[][]) {
   for (const r of rows) console.log(line(r));
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  // A forced backend that cannot start (e.g. node-gpu without a GPU) is a clear one-line error.
+  await main().catch((e) => {
+    if (!(e instanceof BackendUnavailableError)) throw e;
+    console.error(`error: ${e.message}`);
+    Deno.exit(1);
+  });
+}
