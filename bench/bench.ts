@@ -27,7 +27,7 @@ const PEER = new URL("../../shared/bench/peer_torch.py", import.meta.url).pathna
 export interface BenchResult {
   backend: string;
   /** What computed: `CPU`, or the GPU (lib/backend.ts's BackendInfo.device). */
-  device: string;
+  device?: string;
   threads: number;
   model: ModelName;
   params: number;
@@ -204,8 +204,7 @@ function peerCommand(model: ModelName, batch: number, steps: number, threads: nu
   ];
 }
 
-const USAGE =
-  "usage: deno task bench [--model zf|inception] [--batch N] [--steps N]\n" +
+const USAGE = "usage: deno task bench [--model zf|inception] [--batch N] [--steps N]\n" +
   "         [--backend wasm|cpu|node|node-gpu|webgpu] [--threads N] [--json] [--peer] [--cpu] [--profile] [--repeat N]";
 
 const OPTIONS = {

@@ -19,7 +19,13 @@ import {
   wasmThreadCount,
   wasmThreadsAvailable,
 } from "./wasm_kernels.ts";
-import { applyCudaSettings, describeAdapter, nvidiaGpus, startWebGpuBackend, whyNoCudaGpu } from "./gpu/mod.ts";
+import {
+  applyCudaSettings,
+  describeAdapter,
+  nvidiaGpus,
+  startWebGpuBackend,
+  whyNoCudaGpu,
+} from "./gpu/mod.ts";
 
 export const BACKEND_CHOICES = ["auto", "node-gpu", "webgpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = typeof BACKEND_CHOICES[number];
@@ -97,7 +103,9 @@ async function tryOne(choice: Concrete, forced: boolean, threads?: number): Prom
   if (choice === "node-gpu" || choice === "node") {
     const pkg = NATIVE_PKG[choice];
     const missing = nativeMissing(pkg);
-    if (missing) throw new Error(choice === "node-gpu" && forced ? `${missing}; also ${whyNoCudaGpu()}` : missing);
+    if (missing) {
+      throw new Error(choice === "node-gpu" && forced ? `${missing}; also ${whyNoCudaGpu()}` : missing);
+    }
     // Memory growth and a large CUDA JIT cache, unless the user set them (lib/gpu/cuda.ts).
     if (choice === "node-gpu") applyCudaSettings();
     await import(pkg);
@@ -160,6 +168,11 @@ function threadsOf(tfBackend: string): number {
 
 let current: BackendInfo | undefined;
 
+/** The backend setupBackend chose in this process, if it ran. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}
+
 /** The forced backend (or every backend) cannot start here; the message says why. */
 export class BackendUnavailableError extends Error {
   constructor(message: string) {
@@ -187,7 +200,17 @@ export async function setupBackend(
       const on = tfBackend === "webgpu" || c === "node-gpu" ? `, ${device}` : "";
       const summary = `TensorFlow.js backend: ${c} (${threads} thread${threads === 1 ? "" : "s"}${on})` +
         (extra.length ? `, + ${extra.length} project kernels` : "") + (why ? ` — skipped ${why}` : "");
-      current = { choice: c, tfBackend, device, gpu, warnings, threads, skipped, extraKernels: extra, summary };
+      current = {
+        choice: c,
+        tfBackend,
+        device,
+        gpu,
+        warnings,
+        threads,
+        skipped,
+        extraKernels: extra,
+        summary,
+      };
       if (!opts.quiet) console.log(summary);
       // Warnings go to stderr even when quiet: a GPU route that computes on the CPU must not pass unnoticed.
       for (const w of warnings) console.warn(`warning: ${w}`);

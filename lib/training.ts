@@ -22,6 +22,8 @@ import { join } from "node:path";
 import { displayPath, modelsRoot, type Profile, profile as activeProfile } from "./config.ts";
 import { type FaceSet, selectFaces } from "./faceset.ts";
 import { augmentBatch, type AugmentOptions } from "./augment.ts";
+import { currentBackend } from "./backend.ts";
+import { computeBatchGradientsAsync } from "./gpu/train_step.ts";
 import { embed } from "./embed.ts";
 import type { ModelOptions } from "./models/common.ts";
 import { buildInception } from "./models/inception.ts";
@@ -195,8 +197,13 @@ export interface CheckpointState {
   history: HistoryRow[];
   /** Fingerprint of the training FaceSet; resuming on different data is refused. */
   data: { n: number; classes: number; hash: string };
-  /** Backend the run used last (informational). */
+  /** Backend the run used last: FACENET_BACKEND's name (`wasm`, `webgpu`, …), or TensorFlow.js's
+   * (`tensorflow`) in checkpoints written before the GPU routes. */
   backend: string;
+  /** The device that computed (`CPU`, or the GPU), when known. */
+  device?: string;
+  /** Micro-batch size the last epoch used (batch norm's statistics are per micro-batch). */
+  microBatchUsed?: number;
   savedAt: string;
 }
 
@@ -508,6 +515,42 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   else o.learningRate = lr;
 }
 
+/** Micro-batch size of a run: the whole batch on a GPU backend (native TensorFlow, webgpu), 50 on
+ * the others (200 96×96 images do not fit the wasm heap). */
+export function microBatchFor(cfg: Pick<TrainConfig, "microBatch">, batchSize: number): number {
+  if (cfg.microBatch !== "auto") return cfg.microBatch;
+  return ["tensorflow", "webgpu"].includes(tf.getBackend()) ? batchSize : 50;
+}
+
+/**
+ * What to tell the user when a checkpoint resumes on another backend than the one that wrote it,
+ * or undefined when it is the same one. The run continues; its numbers differ from an unbroken run.
+ */
+export function backendChange(
+  state: Pick<CheckpointState, "backend" | "device" | "microBatchUsed">,
+  cfg: Pick<TrainConfig, "microBatch">,
+  batchSize: number,
+): string | undefined {
+  const now = currentBackend()?.choice ?? tf.getBackend();
+  const was = state.backend;
+  // Checkpoints from before the GPU routes stored TensorFlow.js's name; native TensorFlow is `tensorflow`.
+  const same = was === now || (was === "tensorflow" && (now === "node" || now === "node-gpu"));
+  if (same) return undefined;
+  const micro = microBatchFor(cfg, batchSize);
+  const chunking = state.microBatchUsed !== undefined && state.microBatchUsed !== micro
+    ? `batch norm now normalises over micro-batches of ${micro} instead of ${state.microBatchUsed} images, and `
+    : state.microBatchUsed === undefined
+    ? `batch norm may normalise over other micro-batches (now ${micro} images), and `
+    : "";
+  return `Note: this checkpoint was trained on ${was}${
+    state.device ? ` (${state.device})` : ""
+  } and resumes on ${now}` +
+    `${
+      currentBackend()?.device ? ` (${currentBackend()!.device})` : ""
+    }: ${chunking}float32 sums run in another ` +
+    "order, so the losses continue close to, but not exactly as, an unbroken run on one backend.";
+}
+
 /** [start, end) ranges of at most `size` covering 0 … n. */
 export function chunkRanges(n: number, size: number): [number, number][] {
   const out: [number, number][] = [];
@@ -538,15 +581,18 @@ export function computeBatchGradients(
   const slice = (c: [number, number]) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
   if (chunks.length === 1) {
     let activeFraction = 0;
+    // The loss's value comes from the distances mining read (tripletLoss's `value`): reading the
+    // loss tensor too would wait for the backward pass before the next batch can be prepared.
+    let loss = 0;
     const { value, grads } = tf.tidy(() =>
       optimizer.computeGradients(() => {
         const emb = net.apply(x, { training: true, dropoutSeed: seeds[0] }) as tf.Tensor2D;
         const r = tripletLoss(labels, emb, cfg.margin, cfg.mining);
         activeFraction = r.activeFraction;
+        loss = r.value;
         return r.loss;
       }, vars)
     );
-    const loss = value.dataSync()[0];
     tf.dispose([value, x]);
     return { loss, activeFraction, grads };
   }
@@ -566,9 +612,10 @@ export function computeBatchGradients(
     const { value, grad } = tf.valueAndGrad((e: tf.Tensor) => {
       const r = tripletLoss(labels, e as tf.Tensor2D, cfg.margin, cfg.mining);
       activeFraction = r.activeFraction;
+      loss = r.value;
       return r.loss;
     })(emb);
-    loss = value.dataSync()[0];
+    value.dispose();
     return grad;
   });
   emb.dispose();
@@ -688,6 +735,8 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
         })`,
       );
     }
+    const moved = backendChange(ck.state, cfg, sampler.effectiveBatchSize);
+    if (moved) log(moved);
     net = ck.model;
     await optimizer.setWeights(ck.optimizer);
     tf.dispose(ck.optimizer.map((t) => t.tensor)); // setWeights copied them into its own variables
@@ -724,9 +773,9 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   if (epoch === 0 && cfg.distanceEpochs.includes(0)) await snapshot(0);
 
   const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
-  const micro = cfg.microBatch === "auto"
-    ? (tf.getBackend() === "tensorflow" ? sampler.effectiveBatchSize : 50)
-    : cfg.microBatch;
+  const micro = microBatchFor(cfg, sampler.effectiveBatchSize);
+  // webgpu cannot read tensors synchronously in Deno (lib/gpu/train_step.ts).
+  const asyncReads = tf.getBackend() === "webgpu";
   const showBar = opts.progress ?? Deno.stderr.isTerminal();
   const bar: ProgressBar | undefined = showBar
     ? new cliProgress.SingleBar({
@@ -754,23 +803,30 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
       active: "-",
       ips: "-",
     });
-    for (let b = 0; b < batches; b++) {
+    // The next batch (sampling, augmentation in JavaScript) is prepared while the device computes
+    // the current one: on webgpu while the forward pass runs, elsewhere right after the step. The
+    // random draws happen in the same order as batch by batch, and never across an epoch's end, so
+    // runs and checkpoints are unchanged.
+    const prepare = () => {
       // Shuffled so that micro-batch chunks (and their batch-norm statistics) mix identities.
       const idx = rng.shuffle(sampler.nextBatch(rng));
       const xs = augmentBatch(data, idx, rng, cfg.augment);
       const chunks = chunkRanges(idx.length, micro);
       const seeds = chunks.map(() => rng.uint32());
       const labels = Int32Array.from(idx, (i) => data.labels[i]);
-      const { loss, activeFraction: active, grads } = computeBatchGradients(
-        net,
-        optimizer,
-        vars,
-        tf.tensor4d(xs, [idx.length, data.height, data.width, 1]),
-        labels,
-        chunks,
-        seeds,
-        cfg,
-      );
+      return { idx, xs, chunks, seeds, labels };
+    };
+    let next = prepare();
+    for (let b = 0; b < batches; b++) {
+      const { idx, xs, chunks, seeds, labels } = next;
+      const prefetch = () => {
+        if (b + 1 < batches) next = prepare();
+      };
+      const x = tf.tensor4d(xs, [idx.length, data.height, data.width, 1]);
+      const { loss, activeFraction: active, grads } = asyncReads
+        ? await computeBatchGradientsAsync(net, optimizer, vars, x, labels, chunks, seeds, cfg, prefetch)
+        : computeBatchGradients(net, optimizer, vars, x, labels, chunks, seeds, cfg);
+      if (!asyncReads) prefetch();
       if (!Number.isFinite(loss)) {
         tf.dispose(grads);
         bar?.stop();
@@ -817,7 +873,9 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
       schedule: sched,
       history,
       data: print,
-      backend: tf.getBackend(),
+      backend: currentBackend()?.choice ?? tf.getBackend(),
+      device: currentBackend()?.device,
+      microBatchUsed: micro,
       savedAt: new Date().toISOString(),
     });
     writeHistoryCsv(join(runDir, "history.csv"), history);

@@ -123,10 +123,11 @@ export function whyNoCudaGpu(): string {
   else if (gpus.length === 0) parts.push("nvidia-smi lists no GPU");
   if (missing.length) {
     parts.push(
-      `missing ${missing.join(", ")} (tfjs-node-gpu 4.22 = libtensorflow 2.9.1 needs CUDA 11.x and cuDNN 8.x ` +
+      `missing ${
+        missing.join(", ")
+      } (tfjs-node-gpu 4.22 = libtensorflow 2.9.1 needs CUDA 11.x and cuDNN 8.x ` +
         "on LD_LIBRARY_PATH)",
     );
   }
   return parts.length ? parts.join("; ") : "the CUDA libraries are present but TensorFlow did not open a GPU";
 }
-
