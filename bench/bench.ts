@@ -14,14 +14,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { exitWithUsage, parseScriptArgs } from "../lib/config.ts";
+import { exitWithUsage, parseScriptArgs } from "../scripts/args.ts";
 import { type BackendChoice, BackendUnavailableError, setupBackend } from "../lib/backend.ts";
-import { buildInception } from "../lib/models/inception.ts";
-import { buildZeilerFergus } from "../lib/models/zeiler_fergus.ts";
-import { embed, halvesDistanceLoss, trainableVariables, trainStep } from "../lib/train_step.ts";
+import { buildNetwork, isModelKind, MODEL_KINDS, type ModelKind } from "../lib/models/networks.ts";
+import { embed, halvesDistanceLoss, trainableVariables, trainStep } from "./train_step.ts";
 
-const MODELS = { zf: buildZeilerFergus, inception: buildInception } as const;
-type ModelName = keyof typeof MODELS;
+type ModelName = ModelKind;
 const PEER = new URL("../../shared/bench/peer_torch.py", import.meta.url).pathname;
 
 export interface BenchResult {
@@ -79,7 +77,7 @@ export async function benchModel(
   steps: number,
   opts: { profile?: boolean } = {},
 ): Promise<BenchResult & { profile?: string }> {
-  const model = MODELS[name]();
+  const model = buildNetwork(name);
   const optimizer = tf.train.sgd(0.05);
   const vars = trainableVariables(model);
   const x = tf.randomNormal([batch, 96, 96, 1], 0, 1, "float32", 1);
@@ -230,8 +228,8 @@ async function main() {
   if (!Number.isInteger(steps) || steps < 1) {
     exitWithUsage(`--steps must be a positive integer, got ${values.steps}`, USAGE);
   }
-  if (values.model !== undefined && !(values.model in MODELS)) {
-    exitWithUsage(`--model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`, USAGE);
+  if (values.model !== undefined && !isModelKind(values.model)) {
+    exitWithUsage(`--model must be one of ${MODEL_KINDS.join(", ")}, got ${values.model}`, USAGE);
   }
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   const repeat = Number(values.repeat);
@@ -263,7 +261,7 @@ async function main() {
   }
 
   // Table: each configuration in a fresh process (a process holds one backend).
-  const models = values.model ? [values.model as ModelName] : (Object.keys(MODELS) as ModelName[]);
+  const models = values.model ? [values.model as ModelName] : [...MODEL_KINDS];
   const cores = navigator.hardwareConcurrency || 1;
   const configs: { backend: string; threads?: number; steps: number }[] = [];
   if (values.backend) configs.push({ backend: values.backend, threads, steps });

@@ -18,7 +18,7 @@ import {
   startWasmBackend,
   wasmThreadCount,
   wasmThreadsAvailable,
-} from "./wasm_kernels.ts";
+} from "./wasm/mod.ts";
 import {
   applyCudaSettings,
   describeAdapter,

@@ -1,15 +1,29 @@
 /**
- * Where things live and which run profile is active. Every path the project reads or writes is
- * derived here, so a user can redirect data with one environment variable.
+ * Where things live and which run profile is active, and the one reader of the environment: every
+ * path the project reads or writes is derived here, so a user can redirect data with one variable.
  */
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 
 /** Repository root (the folder holding deno.json). */
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-function env(name: string): string | undefined {
+/** Every environment variable the project reads, and what it does. Read them through {@link env}. */
+export const ENV_VARS = {
+  FACENET_DATA: "data root (default `data/`); a relative path is taken from the current directory",
+  FACENET_CACHE: "preprocessing caches and other regenerable files (default `data/cache/`)",
+  FACENET_MODELS: "training runs and their checkpoints (default `models/`)",
+  FACENET_FIGURES: "figures and tables the notebooks write (default `figures/`)",
+  FACENET_PROFILE: "run profile: smoke, quick (default) or full (lib/profiles.ts)",
+  FACENET_BACKEND: "TensorFlow.js backend: auto (default), node-gpu, node, wasm or cpu (lib/backend.ts)",
+  FACENET_WASM_THREADS: "threads of the wasm backend (default: every logical core, at most 8)",
+  FACENET_LFW_URL: "base URL of the LFW downloads (tests point it at a local server)",
+  FACENET_SLOW_TESTS: "1 runs the slow tests too (LFW-sized cross-validation)",
+} as const;
+export type EnvVar = keyof typeof ENV_VARS;
+
+/** The value of a project environment variable; unset, empty, or no `--allow-env` all read as undefined. */
+export function env(name: EnvVar): string | undefined {
   try {
     const v = Deno.env.get(name);
     return v === undefined || v === "" ? undefined : v;
@@ -18,33 +32,32 @@ function env(name: string): string | undefined {
   }
 }
 
+/** Folder `$name` (a relative path is taken from the current directory), else `fallback` under the repository. */
+function rootFrom(name: EnvVar, ...fallback: string[]): string {
+  const v = env(name);
+  if (v === undefined) return join(REPO_ROOT, ...fallback);
+  return isAbsolute(v) ? v : resolve(Deno.cwd(), v);
+}
+
 /** Data root: `$FACENET_DATA` (relative paths are taken from the current directory), else `data/`. */
 export function dataRoot(): string {
-  const v = env("FACENET_DATA");
-  if (v === undefined) return join(REPO_ROOT, "data");
-  return isAbsolute(v) ? v : resolve(Deno.cwd(), v);
+  return rootFrom("FACENET_DATA", "data");
 }
 
 /** Folder for derived, regenerable files (preprocessing caches, embeddings): `$FACENET_CACHE` or `data/cache`.
  * Kept separate from the data root because the data root may be read-only (CI's shared copy). */
 export function cacheRoot(): string {
-  const v = env("FACENET_CACHE");
-  if (v === undefined) return join(REPO_ROOT, "data", "cache");
-  return isAbsolute(v) ? v : resolve(Deno.cwd(), v);
+  return rootFrom("FACENET_CACHE", "data", "cache");
 }
 
 /** Where training runs keep checkpoints: `$FACENET_MODELS` or `models/`. */
 export function modelsRoot(): string {
-  const v = env("FACENET_MODELS");
-  if (v === undefined) return join(REPO_ROOT, "models");
-  return isAbsolute(v) ? v : resolve(Deno.cwd(), v);
+  return rootFrom("FACENET_MODELS", "models");
 }
 
 /** Where notebooks write figures and tables: `$FACENET_FIGURES` or `figures/`. */
 export function figuresRoot(): string {
-  const v = env("FACENET_FIGURES");
-  if (v === undefined) return join(REPO_ROOT, "figures");
-  return isAbsolute(v) ? v : resolve(Deno.cwd(), v);
+  return rootFrom("FACENET_FIGURES", "figures");
 }
 
 export const PROFILES = ["smoke", "quick", "full"] as const;
@@ -67,33 +80,4 @@ export function displayPath(p: string): string {
   if (rel === "") return ".";
   const ups = rel.split(sep).filter((part) => part === "..").length;
   return isAbsolute(rel) || ups > 2 ? abs : rel;
-}
-
-/**
- * A script's own arguments: `deno task x -- --flag` hands the script a leading "--", which the
- * scripts accept as well as `deno task x --flag`.
- */
-export function scriptArgs(args: readonly string[] = Deno.args): string[] {
-  return args[0] === "--" ? args.slice(1) : [...args];
-}
-
-/**
- * A script's options, parsed from `scriptArgs()` with node's parseArgs; an unknown option or a
- * missing value ends the script through `exitWithUsage`.
- */
-export function parseScriptArgs<O extends ParseArgsOptionsConfig>(
-  options: O,
-  usage: string,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O }>>["values"] {
-  try {
-    return parseArgs({ args: scriptArgs(), options }).values;
-  } catch (e) {
-    exitWithUsage(e, usage);
-  }
-}
-
-/** End a script on a bad command line: the problem, then how to call it, and exit status 2. */
-export function exitWithUsage(problem: unknown, usage: string): never {
-  console.error(`${problem instanceof Error ? problem.message : String(problem)}\n${usage}`);
-  Deno.exit(2);
 }

@@ -18,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
-import { exitWithUsage, parseScriptArgs } from "../lib/config.ts";
+import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import { BackendUnavailableError, setupBackend } from "../lib/backend.ts";
 import { findCudaLibraries, nvidiaGpus, probeWebGpu } from "../lib/gpu/mod.ts";
 import { computeBatchGradientsAsync } from "../lib/gpu/train_step.ts";
@@ -29,7 +29,7 @@ import {
   makeOptimizer,
   microBatchFor,
   trainingConfig,
-} from "../lib/training.ts";
+} from "../lib/training/mod.ts";
 import { Rng } from "../lib/rng.ts";
 
 const ROUTES = ["node-gpu", "webgpu"] as const;

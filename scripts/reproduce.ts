@@ -5,10 +5,12 @@
  *
  * quick/full execute the notebooks in place (so the committed notebooks carry real outputs) and write
  * `figures/`; smoke writes executed notebooks and figures under `build/smoke/` so a CI-sized run never
- * overwrites committed results. Stops at the first failing cell, naming notebook and cell.
+ * overwrites committed results (`outputsInPlace` in lib/profiles.ts). Stops at the first failing cell, naming notebook and cell.
  */
 import { basename, join } from "node:path";
-import { exitWithUsage, parseScriptArgs, profile, REPO_ROOT } from "../lib/config.ts";
+import { env, profile, REPO_ROOT } from "../lib/config.ts";
+import { profileSettings } from "../lib/profiles.ts";
+import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import {
   checkExpectedFigures,
   ensureJupyter,
@@ -16,7 +18,7 @@ import {
   findCellBySource,
   listNotebooks,
   parseCellError,
-} from "../lib/reproduce.ts";
+} from "./notebook_runner.ts";
 
 const USAGE =
   "usage: FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR] [--timeout SECONDS_PER_CELL]";
@@ -32,10 +34,10 @@ if (!Number.isInteger(timeout) || timeout < -1) {
 }
 
 const prof = profile();
-const smoke = prof === "smoke";
-const outDir = values.out ?? (smoke ? join(REPO_ROOT, "build", "smoke", "notebooks") : undefined);
-const figures = Deno.env.get("FACENET_FIGURES") ??
-  (smoke ? join(REPO_ROOT, "build", "smoke", "figures") : undefined);
+// Executed in place (the committed notebooks carry real outputs), or copies under build/<profile>/.
+const inPlace = profileSettings(prof).outputsInPlace;
+const outDir = values.out ?? (inPlace ? undefined : join(REPO_ROOT, "build", prof, "notebooks"));
+const figures = env("FACENET_FIGURES") ?? (inPlace ? undefined : join(REPO_ROOT, "build", prof, "figures"));
 
 await ensureJupyter();
 let notebooks = listNotebooks(join(REPO_ROOT, "notebooks"));
@@ -49,14 +51,14 @@ console.log(
   `Reproducing ${notebooks.length} notebooks, profile ${prof}` +
     (outDir ? `, executed copies in ${outDir}` : ""),
 );
-const env: Record<string, string> = { FACENET_PROFILE: prof };
-if (figures) env.FACENET_FIGURES = figures;
+const kernelEnv: Record<string, string> = { FACENET_PROFILE: prof };
+if (figures) kernelEnv.FACENET_FIGURES = figures;
 const timings: { notebook: string; seconds: number }[] = [];
 for (const nb of notebooks) {
   const name = basename(nb, ".ipynb");
   const t0 = performance.now();
   console.log(`▶ ${name} …`);
-  const r = await executeNotebook(nb, { outDir, timeout, env });
+  const r = await executeNotebook(nb, { outDir, timeout, env: kernelEnv });
   const seconds = (performance.now() - t0) / 1000;
   if (r.code !== 0) {
     const err = parseCellError(r.stderr);

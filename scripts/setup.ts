@@ -1,24 +1,31 @@
 /**
  * `deno task setup`: make the data root (`$FACENET_DATA` or `data/`) hold LFW deep-funneled and
  * its protocol files, downloading and MD5-checking what is missing, then verify everything and
- * print one summary line. With the data already present it downloads and writes nothing.
+ * print one summary line. With the data already present it downloads nothing and writes nothing to
+ * the data root (which images it verified is remembered in the cache folder).
  *
+ * Every image is checked to decode (once: unchanged images are remembered in the cache folder).
+ * `--repair` restores missing or undecodable images from the LFW archive (re-extracting only those).
  * `--cache` also builds the preprocessed 96×96 caches (LFW, and AT&T when present) in the cache folder.
+ * Any failure ends the script with one line naming the file and what to do, and exit status 1.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dataRoot, scriptArgs } from "../lib/config.ts";
+import { dataRoot } from "../lib/config.ts";
+import { exitWithUsage, scriptArgs } from "./args.ts";
 import { ATT_DIR, loadAttFaces, readAttIndex } from "../lib/data/att.ts";
 import { lfwSummaryLine } from "../lib/data/lfw.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
-import { ensureSources, officialSources, verifyLfw } from "../lib/data/sources.ts";
+import { officialSources, setupLfw } from "../lib/data/sources.ts";
+
+const USAGE = "usage: deno task setup [-- --repair] [--cache]";
 
 async function main(args: string[]): Promise<void> {
-  const unknown = args.filter((a) => a !== "--cache");
-  if (unknown.length) throw new Error(`unknown argument ${unknown[0]} (the only option is --cache)`);
+  const unknown = args.filter((a) => a !== "--cache" && a !== "--repair");
+  if (unknown.length) exitWithUsage(`unknown argument ${unknown[0]}`, USAGE);
   const root = dataRoot();
-  await ensureSources(root, officialSources());
-  const index = verifyLfw(root);
+  const { index, restored } = await setupLfw(root, officialSources(), { repair: args.includes("--repair") });
+  if (restored.length > 0) console.log(`restored ${restored.length} image(s): ${restored.join(", ")}`);
   // AT&T faces are optional (added by hand); when present they must be complete.
   const hasAtt = existsSync(join(root, ATT_DIR));
   if (hasAtt) {
@@ -49,11 +56,26 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
+/** The one line a failure prints (a message that spans lines, as libvips writes them, is joined). */
+function failed(e: unknown): never {
+  const msg = e instanceof Error ? e.message : String(e);
+  console.error(`setup failed: ${msg.split(/\r?\n/).filter((l) => l.trim() !== "").join("; ")}`);
+  Deno.exit(1);
+}
+
 if (import.meta.main) {
+  // Errors raised outside main's await chain (a stream's 'error' event) end it the same way.
+  globalThis.addEventListener("unhandledrejection", (ev) => {
+    ev.preventDefault();
+    failed(ev.reason);
+  });
+  globalThis.addEventListener("error", (ev) => {
+    ev.preventDefault();
+    failed(ev.error);
+  });
   try {
     await main(scriptArgs());
   } catch (e) {
-    console.error(`setup failed: ${e instanceof Error ? e.message : String(e)}`);
-    Deno.exit(1);
+    failed(e);
   }
 }

@@ -9,10 +9,11 @@
  * --fresh starts over. Data come from $FACENET_DATA (see lib/config.ts).
  */
 import { setupBackend } from "../lib/backend.ts";
-import { exitWithUsage, parseScriptArgs, type Profile, profile, PROFILES } from "../lib/config.ts";
+import { type Profile, profile, PROFILES } from "../lib/config.ts";
+import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { formatSummary } from "../lib/models/summary.ts";
-import { type ModelKind, train, TrainingDivergedError } from "../lib/training.ts";
+import { type ModelKind, train, TrainingDivergedError } from "../lib/training/mod.ts";
 
 const USAGE =
   "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] [--epochs N] [--stop-after N]";

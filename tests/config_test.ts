@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
-import { deepEqual, equal } from "./assert.ts";
-import { displayPath, scriptArgs } from "../lib/config.ts";
+import { deepEqual, equal, ok } from "./assert.ts";
+import { displayPath, env, ENV_VARS, REPO_ROOT } from "../lib/config.ts";
+import { scriptArgs } from "../scripts/args.ts";
 
 Deno.test("displayPath is relative to the working directory up to two levels up, else absolute", () => {
   const tmp = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "facenet_cfg_" }));
@@ -26,4 +27,35 @@ Deno.test("scriptArgs drops the '--' that `deno task x -- …` passes, and nothi
   deepEqual(scriptArgs(["--only", "05"]), ["--only", "05"]);
   deepEqual(scriptArgs(["--only", "--", "x"]), ["--only", "--", "x"]);
   deepEqual(scriptArgs([]), []);
+});
+
+Deno.test("ENV_VARS documents every FACENET_ variable the code, scripts and tests name", () => {
+  const named = new Set<string>();
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(join(REPO_ROOT, dir))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory) walk(p);
+      else if (p.endsWith(".ts")) {
+        for (const m of Deno.readTextFileSync(join(REPO_ROOT, p)).matchAll(/FACENET_[A-Z_]+/g)) {
+          named.add(m[0]);
+        }
+      }
+    }
+  };
+  for (const d of ["lib", "scripts", "bench", "tests"]) walk(d);
+  ok(named.has("FACENET_DATA") && named.has("FACENET_BACKEND"), "the scan finds the variables");
+  deepEqual([...named].filter((v) => !(v in ENV_VARS)).sort(), []);
+});
+
+Deno.test("env reads empty as unset", () => {
+  const was = Deno.env.get("FACENET_FIGURES");
+  try {
+    Deno.env.set("FACENET_FIGURES", "");
+    equal(env("FACENET_FIGURES"), undefined);
+    Deno.env.set("FACENET_FIGURES", "x");
+    equal(env("FACENET_FIGURES"), "x");
+  } finally {
+    if (was === undefined) Deno.env.delete("FACENET_FIGURES");
+    else Deno.env.set("FACENET_FIGURES", was);
+  }
 });

@@ -58,6 +58,7 @@ function describe(e: unknown): string {
  * Download `url` to `dest` via `dest.part`. Throws when the server answers with an error, when the
  * connection keeps breaking (the `.part` file is kept, so the next call resumes), or when the MD5
  * does not match (the `.part` file is deleted, so the next call starts over).
+ * (~95 lines, kept as one: the retry loop, the resume offset and the `.part` file share their state.)
  */
 export async function downloadFile(
   url: string,
@@ -176,6 +177,22 @@ function safeRelative(archive: string, name: string): string {
   return n.replace(/[\\/]+$/, "");
 }
 
+/** The entries of gzip-compressed tar `archive` as a stream; `error()` is the pipeline's failure, if any.
+ * `onRead` sees each chunk's size of compressed bytes read (for progress). */
+function openTgz(archive: string, onRead?: (bytes: number) => void) {
+  const source = createReadStream(archive);
+  if (onRead) source.on("data", (c) => onRead(c.length));
+  const extract = tar.extract();
+  let pipeError: Error | null = null;
+  pipeline(source, createGunzip(), extract, (err) => {
+    if (err) {
+      pipeError = err;
+      extract.destroy(err);
+    }
+  });
+  return { source, extract, error: (): Error | null => pipeError };
+}
+
 /**
  * Unpack a gzip-compressed tar archive into `destRoot`. Everything is written to a hidden staging
  * folder first and moved into place at the end, so an interrupted run leaves no half-filled
@@ -192,18 +209,9 @@ export async function extractTgz(
   mkdirSync(staging, { recursive: true });
   const total = statSync(archive).size;
   let read = 0;
-  const source = createReadStream(archive);
-  source.on("data", (c) => {
-    read += c.length;
+  const { source, extract, error } = openTgz(archive, (n) => {
+    read += n;
     opts.onProgress?.(read, total);
-  });
-  const extract = tar.extract();
-  let pipeError: Error | null = null;
-  pipeline(source, createGunzip(), extract, (err) => {
-    if (err) {
-      pipeError = err;
-      extract.destroy(err);
-    }
   });
   let files = 0;
   let bytes = 0;
@@ -241,7 +249,8 @@ export async function extractTgz(
         );
       }
     }
-    if (pipeError) throw pipeError;
+    const failed = error();
+    if (failed) throw failed;
   } catch (e) {
     source.destroy();
     rmSync(staging, { recursive: true, force: true });
@@ -260,4 +269,54 @@ export async function extractTgz(
   for (const t of topLevel) renameSync(join(staging, t), join(destRoot, t));
   rmSync(staging, { recursive: true, force: true });
   return { files, bytes, topLevel };
+}
+
+/**
+ * Re-extract only the entries named in `wanted` (paths relative to `destRoot`, as in the archive)
+ * over whatever is there, keeping the archive's mtimes. Each file is written next to its target
+ * and renamed over it, so an interruption never leaves a half-written image. Returns the paths
+ * restored; throws, naming them, when the archive lacks some.
+ */
+export async function extractTgzEntries(
+  archive: string,
+  destRoot: string,
+  wanted: readonly string[],
+): Promise<string[]> {
+  const want = new Set(wanted.map((w) => normalize(w)));
+  const restored: string[] = [];
+  const { source, extract, error } = openTgz(archive);
+  try {
+    for await (const entry of extract) {
+      const h = entry.header;
+      const rel = safeRelative(archive, h.name);
+      if (!want.has(rel) || (h.type !== "file" && h.type !== "contiguous-file")) {
+        entry.resume();
+        continue;
+      }
+      const out = join(destRoot, rel);
+      const tmp = `${out}.restoring`;
+      mkdirSync(dirname(out), { recursive: true });
+      const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      try {
+        for await (const chunk of entry) await writeAll(f, chunk as Uint8Array);
+      } finally {
+        f.close();
+      }
+      utimesSync(tmp, h.mtime, h.mtime);
+      renameSync(tmp, out);
+      restored.push(rel);
+    }
+    const failed = error();
+    if (failed) throw failed;
+  } catch (e) {
+    source.destroy();
+    const why = e instanceof Error ? e.message : String(e);
+    throw new Error(why.startsWith(archive) ? why : `${archive}: extraction failed: ${why}`);
+  }
+  const got = new Set(restored);
+  const absent = [...want].filter((w) => !got.has(w));
+  if (absent.length > 0) {
+    throw new Error(`${archive}: holds no ${absent.slice(0, 3).join(", ")}${absent.length > 3 ? ", …" : ""}`);
+  }
+  return restored;
 }

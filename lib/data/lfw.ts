@@ -4,11 +4,15 @@
  * so it is fast (a fraction of a second for all 13,233 images) and never decodes a JPEG.
  */
 import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { dataRoot } from "../config.ts";
 
 /** Folder under the data root that holds the deep-funneled images, one sub-folder per person. */
 export const LFW_DIR = "lfw-deepfunneled";
+
+/** What to do about a missing or damaged LFW image (ends such error messages). */
+export const REPAIR_HINT =
+  "run `deno task setup -- --repair` to restore it from the LFW archive (re-extracts only the bad images)";
 
 export interface LfwPerson {
   /** Folder name, e.g. `George_W_Bush`. */
@@ -46,6 +50,14 @@ export function readLfwIndex(root: string = dataRoot()): LfwIndex {
   try {
     st = statSync(top);
   } catch {
+    if (basename(root) === LFW_DIR) {
+      // FACENET_DATA one level too deep, at the image folder itself.
+      throw new Error(
+        `LFW folder not found: ${top}; the data root ${root} is the image folder itself, set FACENET_DATA=${
+          dirname(root)
+        }`,
+      );
+    }
     throw new Error(`LFW folder not found: ${top} (run \`deno task setup\` or set FACENET_DATA)`);
   }
   if (!st.isDirectory()) throw new Error(`${top} is not a directory`);
@@ -65,7 +77,7 @@ export function readLfwIndex(root: string = dataRoot()): LfwIndex {
       if (n < 1) throw new Error(`${join(dir, f)}: image numbers start at 0001`);
       numbers.push(n);
     }
-    if (numbers.length === 0) throw new Error(`${dir}: person folder holds no images`);
+    if (numbers.length === 0) throw new Error(`${dir}: person folder holds no images; ${REPAIR_HINT}`);
     numbers.sort((a, b) => a - b);
     people.push({ name: d.name, numbers });
     nImages += numbers.length;

@@ -2,7 +2,9 @@
  * Images → training-ready pixels: decode, grayscale, central square crop, resize to 96×96 (the
  * course's `(96, 96, 1)` input), stored as one Uint8 file plus a JSON manifest in the cache folder.
  * The cache is rebuilt only when the list of images, a source file's size or mtime, or a setting
- * changes; otherwise loading it is one file read.
+ * changes; otherwise loading it is one file read plus a SHA-256 of the pixels, so a cache damaged in
+ * place (same size, same mtime) is rebuilt, not trusted. The hash of the 122 MB LFW cache takes
+ * 0.06 s alone; a whole up-to-date load went from 0.9–1.2 s to 1.2–1.4 s (3 loads each, busy machine).
  *
  * Grayscale is libvips's: luminance Y = 0.2126 R + 0.7152 G + 0.0722 B computed on linear-light
  * values and encoded back to sRGB (so a neutral grey keeps its value).
@@ -13,12 +15,14 @@
  * the course's aligned input. `crop: 1` keeps the whole (square-cropped) frame.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
 import { cacheRoot, dataRoot, displayPath } from "../config.ts";
-import { type FaceSet, selectFaces } from "../faceset.ts";
-import { lfwImageList, readLfwIndex, subsetByMinImages } from "./lfw.ts";
+import { writeAtomic } from "../files.ts";
+import { type FaceSet, selectFaces } from "./faceset.ts";
+import { checkImageFormat, decodeErrorMessage } from "./imagecheck.ts";
+import { lfwImageList, readLfwIndex, REPAIR_HINT, subsetByMinImages } from "./lfw.ts";
 import { readPgm } from "./pgm.ts";
 import { progressBar } from "./progress.ts";
 
@@ -63,6 +67,8 @@ export interface BuildOptions {
   progress?: boolean;
   /** Where to say that the cache is being (re)built and why (default: stderr). */
   log?: (line: string) => void;
+  /** What to do about an unreadable image, ending its error (default: replace it with a good copy). */
+  fix?: string;
 }
 
 export interface SkippedImage {
@@ -94,6 +100,8 @@ interface Manifest {
   kept: number[];
   skipped: SkippedImage[];
   pixelBytes: number;
+  /** Hex SHA-256 of the pixel file, checked on every load. */
+  pixelSha256: string;
   builtAt: string;
 }
 
@@ -115,8 +123,11 @@ export async function preprocessImage(file: string, settings: PreprocessSettings
     w = g.width;
     h = g.height;
   } else {
-    // One read per file; header and pixels are then both decoded from memory.
-    img = sharp(await Deno.readFile(file), { failOn: "error" });
+    // One read per file; header and pixels are then both decoded from memory. The content must be
+    // the format the name says, and libjpeg's warnings (damaged data it would pad with grey) fail.
+    const bytes = await Deno.readFile(file);
+    checkImageFormat(file, bytes);
+    img = sharp(bytes, { failOn: "warning" });
     const meta = await img.metadata();
     if (!meta.width || !meta.height) throw new Error(`${file}: image has no size`);
     w = meta.width;
@@ -185,6 +196,7 @@ function staleReason(
     size = statSync(pixelsFile).size;
   } catch { /* missing */ }
   if (size !== m.pixelBytes) return "pixel file missing or truncated";
+  if (typeof m.pixelSha256 !== "string") return "cache has no checksum (built by an older version)";
   return undefined;
 }
 
@@ -205,10 +217,8 @@ function readWhole(file: string, size: number): Uint8Array {
   return buf;
 }
 
-function writeAtomic(file: string, data: Uint8Array | string): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /** Turn a manifest + pixels into a FaceSet, dropping classes that lost all their images to skips. */
@@ -249,6 +259,7 @@ function toFaceSet(
  * Preprocessed pixels for `spec.items`, from the cache when it is up to date, else computed (in
  * parallel, with a progress bar) and cached. An unreadable image is an error naming it, or with
  * `onError: "skip"` it is left out and listed in `skipped`.
+ * (~90 lines, kept as one: the cache check and the rebuild read as one sequence of steps.)
  */
 export async function loadOrBuildFaces(spec: FaceCacheSpec, opts: BuildOptions = {}): Promise<LoadedFaces> {
   checkSettings(spec.settings);
@@ -272,9 +283,10 @@ export async function loadOrBuildFaces(spec: FaceCacheSpec, opts: BuildOptions =
     if (m) {
       const stale = staleReason(m, spec, sources, files.pixels);
       if (stale === undefined) {
-        return toFaceSet(m, readWhole(files.pixels, m.pixelBytes), files, true);
-      }
-      reason = stale;
+        const pixels = readWhole(files.pixels, m.pixelBytes);
+        if (sha256(pixels) === m.pixelSha256) return toFaceSet(m, pixels, files, true);
+        reason = "pixel file damaged (checksum mismatch)";
+      } else reason = stale;
     }
   }
   log(`preprocessing ${spec.items.length} images into ${displayPath(files.pixels)} (${reason})`);
@@ -296,10 +308,11 @@ export async function loadOrBuildFaces(spec: FaceCacheSpec, opts: BuildOptions =
         all.set(await preprocessImage(full, spec.settings), i * px);
         ok[i] = 1;
       } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
+        const msg = decodeErrorMessage(e);
         const error = msg.includes(full) ? msg : `${full}: ${msg}`;
-        if ((opts.onError ?? "throw") === "throw") failure ??= new Error(`cannot read image ${error}`);
-        else skipped.push({ path: spec.items[i].path, error });
+        if ((opts.onError ?? "throw") === "throw") {
+          failure ??= new Error(`cannot read image ${error}; ${opts.fix ?? "replace it with a good copy"}`);
+        } else skipped.push({ path: spec.items[i].path, error });
       }
       bar.update(++done);
     }
@@ -331,6 +344,7 @@ export async function loadOrBuildFaces(spec: FaceCacheSpec, opts: BuildOptions =
     kept,
     skipped,
     pixelBytes: pixels.length,
+    pixelSha256: sha256(pixels),
     builtAt: new Date().toISOString(),
   };
   mkdirSync(dir, { recursive: true });
@@ -359,7 +373,7 @@ export async function loadLfwFaces(opts: LfwFacesOptions = {}): Promise<LoadedFa
     items: lfwImageList(index),
     classNames: index.people.map((p) => p.name),
     settings: opts.settings ?? { ...LFW_PREPROCESS },
-  }, opts);
+  }, { fix: REPAIR_HINT, ...opts });
   const min = opts.minImages ?? 1;
   if (min === 1) return all;
   const keep = new Set(subsetByMinImages(index, min).people.map((p) => p.name));

@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dataRoot } from "../config.ts";
-import { lfwImagePath, type LfwIndex } from "./lfw.ts";
+import { LFW_DIR, lfwImagePath, type LfwIndex, REPAIR_HINT } from "./lfw.ts";
 
 /** Folder under the data root that holds the protocol files. */
 export const PROTOCOL_DIR = "lfw-protocol";
@@ -225,14 +225,39 @@ export function checkPairsInIndex(pairs: Pair[], index: LfwIndex, file: string):
   }
 }
 
-/** Check that per-person counts (lfw-names.txt, peopleDev*.txt) agree with the image folders. */
+/**
+ * Check that per-person counts (lfw-names.txt, peopleDev*.txt) agree with the image folders. LFW
+ * numbers each person's images 1…count, so a disagreement names the missing or extra image.
+ */
 export function checkCountsInIndex(counts: PersonCount[], index: LfwIndex, file: string): void {
-  const have = new Map(index.people.map((p) => [p.name, p.numbers.length]));
+  const have = new Map(index.people.map((p) => [p.name, p.numbers]));
   for (const c of counts) {
-    const n = have.get(c.name);
-    if (n === undefined) fail(file, c.line, `${c.name} has no folder in ${index.root}`);
-    if (n !== c.images) {
-      fail(file, c.line, `${c.name} has ${c.images} images here but ${n} in the image folder`);
+    const numbers = have.get(c.name);
+    if (numbers === undefined) {
+      fail(file, c.line, `${c.name} has no folder in ${join(index.root, LFW_DIR)}; ${REPAIR_HINT}`);
+    }
+    const present = new Set(numbers);
+    const missing: number[] = [];
+    for (let k = 1; k <= c.images; k++) if (!present.has(k)) missing.push(k);
+    const extra = numbers.filter((k) => k > c.images);
+    if (missing.length > 0) {
+      const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : "";
+      fail(
+        file,
+        c.line,
+        `${c.name} has ${c.images} images here but ${numbers.length} in the image folder: ` +
+          `${join(index.root, lfwImagePath(c.name, missing[0]))} is missing${more}; ${REPAIR_HINT}`,
+      );
+    }
+    if (extra.length > 0) {
+      fail(
+        file,
+        c.line,
+        `${c.name} has ${c.images} images here but ${numbers.length} in the image folder: ` +
+          `${
+            join(index.root, lfwImagePath(c.name, extra[0]))
+          } is not an LFW image; move it out of the data root`,
+      );
     }
   }
 }

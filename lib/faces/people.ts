@@ -5,7 +5,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { dataRoot } from "../config.ts";
-import type { FaceSet } from "../faceset.ts";
+import type { FaceSet } from "../data/faceset.ts";
 import { LFW_DIR, lfwImagePath, readLfwIndex } from "../data/lfw.ts";
 import { LFW_PREPROCESS } from "../data/preprocess.ts";
 import { type CropOptions, type CropWindow, cropWindow, faceWindow } from "./crop.ts";

@@ -1,7 +1,7 @@
 /**
  * The training loop's batch gradients for backends that cannot read tensors synchronously:
  * tfjs-backend-webgpu's dataSync draws through a 2D OffscreenCanvas, which Deno lacks, so
- * lib/training.ts's computeBatchGradients (mining reads the distances with dataSync inside the
+ * lib/training/step.ts's computeBatchGradients (mining reads the distances with dataSync inside the
  * gradient function) fails there.
  *
  * Same result, reordered: embed the batch (chunk by chunk, training mode, the same dropout seeds),
@@ -13,8 +13,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { pairwiseSquaredDistances, tripletLoss } from "../triplet.ts";
-import type { TrainConfig } from "../training.ts";
+import type { TrainConfig } from "../training/config.ts";
+import { pairwiseSquaredDistances, tripletLoss } from "../training/triplet.ts";
 
 /**
  * Loss, active-triplet fraction and parameter gradients of one batch; consumes (disposes) `x`.

@@ -13,6 +13,19 @@ export type { ModelOptions };
 
 /** One inception block: parallel 1×1, 1×1→3×3, 1×1→5×5 and pool(→1×1) branches, concatenated on channels. */
 function inceptionBlock(b: Builder, x: SymbolicTensor, r: Nn2Row): SymbolicTensor {
+  // #region exercise 2: The Inception module
+  // Task: build one inception block of NN2 (paper Table 2, one row `r` of it) on the input `x`:
+  //   parallel branches concatenated on the channel axis by a layer named r.key. The branches, in
+  //   this order: a 1×1 convolution with r.n1x1 filters (only if r.n1x1 > 0); a 1×1 reduction to
+  //   r.n3x3Reduce channels then a 3×3 convolution with r.n3x3 filters and stride r.stride; the same
+  //   with 5×5 (r.n5x5Reduce, r.n5x5); a 3×3 max pool with stride r.stride, then a 1×1 projection to
+  //   r.poolProj channels if r.poolProj > 0. Layer names are r.key followed by _1x1, _3x3_reduce,
+  //   _3x3, _5x5_reduce, _5x5, _pool and _pool_proj: the summary table groups layers by that prefix.
+  // Hint: the Builder `b` (./common.ts) makes ReLU convolutions, conv(input, name, filters, kernel,
+  //   strides), and max pools, maxPool(input, name, size, strides), all with 'same' padding.
+  // Hint: tfjs-layers' concatenate layer (axis −1) applied to an array of tensors joins the branches.
+  // Tests: Inception NN2 at 96×96×1: 7,450,032 parameters
+  // Tests: tiny versions of both networks output unit-length 128-d embeddings
   const p = r.key;
   const branches: SymbolicTensor[] = [];
   if (r.n1x1 > 0) branches.push(b.conv(x, `${p}_1x1`, r.n1x1, 1));
@@ -21,6 +34,7 @@ function inceptionBlock(b: Builder, x: SymbolicTensor, r: Nn2Row): SymbolicTenso
   const pooled = b.maxPool(x, `${p}_pool`, 3, r.stride);
   branches.push(r.poolProj > 0 ? b.conv(pooled, `${p}_pool_proj`, r.poolProj, 1) : pooled);
   return tfl.layers.concatenate({ name: p, axis: -1 }).apply(branches) as SymbolicTensor;
+  // #endregion exercise 2
 }
 
 /** Build the NN2 Inception network (a functional tfjs-layers model named `inception_nn2`). */

@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { join } from "node:path";
+import { commitDir, freshTmpDir, recoverDir } from "../files.ts";
 /** A tensor with a name, as tfjs's weight encoders take them. */
 export interface NamedTensor {
   name: string;
@@ -17,16 +18,6 @@ import "./layers.ts"; // registers the custom layers so saved models deserialise
 
 const MODEL_JSON = "model.json";
 const WEIGHTS_BIN = "weights.bin";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
 
 /** An IOHandler whose save writes model.json + weights.bin into `dir` (which must exist). */
 export function folderSaveHandler(dir: string): tf.io.IOHandler {
@@ -71,35 +62,6 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
     }
     return [specs, tf.io.concatenateArrayBuffers(buffers)];
   });
-}
-
-/**
- * Replace folder `dir` by the fully written folder `tmp`: the old copy is moved aside to `<dir>.old`
- * and removed only after the new one is in place. {@link recoverDir} undoes an interrupted swap.
- */
-export async function commitDir(tmp: string, dir: string): Promise<void> {
-  const old = `${dir}.old`;
-  if (await exists(old)) await Deno.remove(old, { recursive: true });
-  if (await exists(dir)) await Deno.rename(dir, old);
-  await Deno.rename(tmp, dir);
-  if (await exists(old)) await Deno.remove(old, { recursive: true });
-}
-
-/** After a crash: drop a half-written `<dir>.tmp`, and bring back `<dir>.old` if `dir` itself is missing. */
-export async function recoverDir(dir: string): Promise<void> {
-  const tmp = `${dir}.tmp`;
-  const old = `${dir}.old`;
-  if (await exists(tmp)) await Deno.remove(tmp, { recursive: true });
-  if (!(await exists(dir)) && (await exists(old))) await Deno.rename(old, dir);
-  else if (await exists(old)) await Deno.remove(old, { recursive: true });
-}
-
-/** A fresh, empty `<dir>.tmp` to write into before {@link commitDir}. */
-export async function freshTmpDir(dir: string): Promise<string> {
-  const tmp = `${dir}.tmp`;
-  if (await exists(tmp)) await Deno.remove(tmp, { recursive: true });
-  await Deno.mkdir(tmp, { recursive: true });
-  return tmp;
 }
 
 /** Save a model to folder `dir` (model.json + weights.bin), atomically. */

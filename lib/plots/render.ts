@@ -4,13 +4,14 @@
  * anywhere else).
  */
 import { displayPath } from "../config.ts";
+import { writeAtomic } from "../files.ts";
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
 import { Resvg } from "@resvg/resvg-js";
 import sharp from "sharp";
 import { Buffer } from "node:buffer";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 export type { TopLevelSpec };
@@ -55,12 +56,6 @@ const CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 400 },
 } as const;
 
-function atomicWrite(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
 /** SVG text of a Vega-Lite spec, rendered without a browser. */
 export async function specToSvg(spec: TopLevelSpec): Promise<string> {
   const withConfig = { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
@@ -102,8 +97,8 @@ export async function renderFigure(
     mkdirSync(opts.dir, { recursive: true });
     svgPath = join(opts.dir, `${opts.name}.svg`);
     pngPath = join(opts.dir, `${opts.name}.png`);
-    atomicWrite(svgPath, svg);
-    atomicWrite(pngPath, png);
+    writeAtomic(svgPath, svg);
+    writeAtomic(pngPath, png);
   }
   const b64 = base64(png);
   const text = svgPath && pngPath

@@ -19,6 +19,7 @@ import os from "node:os";
 import { type Transferable as NodeTransferable, Worker as NodeWorker } from "node:worker_threads";
 // @ts-types="./pthread_script.d.ts"
 import { wasmWorkerContents } from "@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js";
+import { env } from "../config.ts";
 
 const WORKER_URL = new URL("./pthread_worker.js", import.meta.url);
 
@@ -137,13 +138,8 @@ export function wasmThreadsAvailable(): boolean {
 export function wasmThreadCount(requested?: number): number {
   let n = requested;
   if (n === undefined) {
-    let v: string | undefined;
-    try {
-      v = Deno.env.get("FACENET_WASM_THREADS");
-    } catch {
-      v = undefined;
-    }
-    if (v !== undefined && v !== "") {
+    const v = env("FACENET_WASM_THREADS");
+    if (v !== undefined) {
       n = Number(v);
       if (!Number.isInteger(n) || n < 1) {
         throw new Error(`FACENET_WASM_THREADS=${JSON.stringify(v)} is not a positive integer`);

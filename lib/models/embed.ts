@@ -1,0 +1,66 @@
+/**
+ * Turning face images into embeddings: the pixel scaling every network input goes through, and
+ * embedding a whole FaceSet in batches without leaking tensors.
+ *
+ * Pixel scaling: a stored grayscale value v ∈ 0…255 enters the network as v / 127.5 − 1 ∈ [−1, 1]
+ * (zero-centred, as Keras' `preprocess_input(mode="tf")`). Training (with augmentation) and
+ * embedding use the same scaling.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { FaceSet } from "../data/faceset.ts";
+
+/** Network input value of a stored pixel value: the one place the scaling is written. */
+export function scalePixel(v: number): number {
+  return v / 127.5 - 1;
+}
+
+/** Images laid out like a FaceSet: `n` grayscale images of height × width, row-major. */
+export type ImageBlock = Pick<FaceSet, "pixels" | "n" | "height" | "width">;
+
+/** Images start … end−1 of a block as a scaled [count, height, width, 1] input tensor. */
+export function inputTensor(images: ImageBlock, start = 0, end = images.n): tf.Tensor4D {
+  const px = images.height * images.width;
+  if (start < 0 || end > images.n || start > end) {
+    throw new RangeError(`image range ${start}…${end} outside 0…${images.n}`);
+  }
+  const src = images.pixels.subarray(start * px, end * px);
+  const buf = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) buf[i] = scalePixel(src[i]);
+  return tf.tensor4d(buf, [end - start, images.height, images.width, 1]);
+}
+
+export interface EmbedOptions {
+  /** Images per forward pass (memory vs. speed; default 64). */
+  batchSize?: number;
+  /** Called after each batch with the number of images done. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Embeddings of all images, n × d row-major (d = the model's output size, 128 for both networks),
+ * computed in inference mode (batch norm uses its moving statistics, dropout is off).
+ */
+export function embed(model: tfl.LayersModel, images: ImageBlock, opts: EmbedOptions = {}): Float32Array {
+  const batchSize = opts.batchSize ?? 64;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be ≥ 1, got ${batchSize}`);
+  }
+  const inShape = model.inputs[0].shape;
+  if (inShape[1] !== images.height || inShape[2] !== images.width) {
+    throw new Error(
+      `model ${model.name} takes ${inShape[1]}×${inShape[2]} images, got ${images.height}×${images.width}`,
+    );
+  }
+  const outShape = model.outputs[0].shape;
+  const d = outShape[outShape.length - 1] as number;
+  const out = new Float32Array(images.n * d);
+  for (let s = 0; s < images.n; s += batchSize) {
+    const e = Math.min(images.n, s + batchSize);
+    const y = tf.tidy(() => model.predict(inputTensor(images, s, e)) as tf.Tensor);
+    out.set(y.dataSync() as Float32Array, s * d);
+    y.dispose();
+    opts.onProgress?.(e, images.n);
+  }
+  return out;
+}

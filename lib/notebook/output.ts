@@ -1,0 +1,92 @@
+/**
+ * Small helpers notebooks use to show and save results: a figure folder per notebook and tables that
+ * the Deno Jupyter kernel renders as HTML (and that print as Markdown anywhere else).
+ */
+import pl from "nodejs-polars";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { figuresRoot } from "../config.ts";
+import { writeCsv } from "../files.ts";
+
+/** Something the Deno Jupyter kernel can display: it calls this symbol and shows the mime bundle. */
+export interface Displayable {
+  [key: symbol]: () => Record<string, string>;
+}
+
+/** `figures/<notebook>/`, created if needed. */
+export function figureDir(notebook: string): string {
+  const dir = join(figuresRoot(), notebook);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+type Row = Record<string, string | number | boolean | null | undefined>;
+
+function fmt(v: unknown, digits: number): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return v.toLocaleString("en-US");
+    return Number.isFinite(v) ? v.toFixed(digits) : String(v);
+  }
+  return String(v);
+}
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** A table as Markdown text (numbers: thousands separators for integers, `digits` decimals otherwise). */
+export function markdownTable(rows: Row[], digits = 3): string {
+  if (rows.length === 0) return "(empty table)";
+  const cols = Object.keys(rows[0]);
+  const cells = rows.map((r) => cols.map((c) => fmt(r[c], digits).replace(/\|/g, "\\|")));
+  const head = `| ${cols.join(" | ")} |`;
+  const rule = `| ${
+    cols.map((_, j) => (typeof rows[0][cols[j]] === "number" ? "---:" : "---")).join(" | ")
+  } |`;
+  return [head, rule, ...cells.map((c) => `| ${c.join(" | ")} |`)].join("\n");
+}
+
+/** A table the kernel shows as HTML; `String(table)` or `console.log` gives Markdown. */
+export function showTable(
+  data: Row[] | pl.DataFrame,
+  opts: { digits?: number; caption?: string } = {},
+): Displayable {
+  const rows: Row[] = Array.isArray(data) ? data : (data.toRecords() as Row[]);
+  const digits = opts.digits ?? 3;
+  const md = (opts.caption ? `**${opts.caption}**\n\n` : "") + markdownTable(rows, digits);
+  const cols = rows.length ? Object.keys(rows[0]) : [];
+  const html = `<table>${opts.caption ? `<caption>${esc(opts.caption)}</caption>` : ""}<thead><tr>${
+    cols.map((c) => `<th>${esc(c)}</th>`).join("")
+  }</tr></thead><tbody>${
+    rows.map((r) =>
+      `<tr>${
+        cols.map((c) =>
+          `<td style="text-align:${typeof r[c] === "number" ? "right" : "left"}">${
+            esc(fmt(r[c], digits))
+          }</td>`
+        )
+          .join("")
+      }</tr>`
+    ).join("")
+  }</tbody></table>`;
+  return {
+    [Symbol.for("Jupyter.display")]: () => ({ "text/html": html, "text/markdown": md, "text/plain": md }),
+    toString: () => md,
+  } as unknown as Displayable;
+}
+
+/** Rows → DataFrame, keeping all-integer columns as integers (polars would infer floats from JS numbers). */
+export function rowsToFrame(rows: Row[]): pl.DataFrame {
+  if (rows.length === 0) return pl.DataFrame({});
+  const cols = Object.keys(rows[0]);
+  return pl.DataFrame(cols.map((c) => {
+    const vals = rows.map((r) => r[c]);
+    const ints = vals.every((v) => typeof v === "number" && Number.isInteger(v));
+    return ints ? pl.Series(c, vals as number[], pl.Int64) : pl.Series(c, vals);
+  }));
+}
+
+/** Write rows as CSV (through polars) to `dir/name.csv` and return the path. */
+export function saveCsv(data: Row[] | pl.DataFrame, dir: string, name: string): string {
+  const df = Array.isArray(data) ? rowsToFrame(data) : data;
+  return writeCsv(df, join(dir, `${name}.csv`));
+}

@@ -1,0 +1,265 @@
+/**
+ * The bookkeeping of the "our images" notebook: which unseen photos train the classifier and which
+ * are held out, example same/different pairs to show, and which detection in a group photo belongs to
+ * which person.
+ */
+import { pairDistanceDistributions, separatingThreshold } from "../analysis/distances.ts";
+import type { ClassifierSpec } from "../classify/classifiers.ts";
+import { type FittedClassifier, rankClasses } from "../classify/fit.ts";
+import { groupByLabel } from "../data/faceset.ts";
+import { type Box, type Face, type GroupPhoto, memberAt } from "../faces/mod.ts";
+import { Rng } from "../rng.ts";
+
+/** Rows `indices` of an n × dim block, in that order. */
+export function gatherRows(x: Float32Array, dim: number, indices: ArrayLike<number>): Float32Array {
+  if (!Number.isInteger(dim) || dim < 1 || x.length % dim !== 0) {
+    throw new RangeError(`${x.length} values do not form rows of ${dim}`);
+  }
+  const n = x.length / dim;
+  const out = new Float32Array(indices.length * dim);
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r];
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`row ${i} outside 0…${n - 1}`);
+    out.set(x.subarray(i * dim, (i + 1) * dim), r * dim);
+  }
+  return out;
+}
+
+/**
+ * Per identity, hold out the last `heldOut` images (in their order) and train on the rest; an identity
+ * keeps at least one training image, so with fewer than `heldOut` + 1 images it holds out fewer.
+ */
+export function holdOutSplit(
+  labels: ArrayLike<number>,
+  heldOut: number,
+): { train: number[]; test: number[] } {
+  if (!Number.isInteger(heldOut) || heldOut < 0) {
+    throw new RangeError(`heldOut must be a non-negative integer, got ${heldOut}`);
+  }
+  const members = groupByLabel(labels);
+  const train: number[] = [], test: number[] = [];
+  for (const m of members.values()) {
+    const h = Math.min(heldOut, m.length - 1);
+    train.push(...m.slice(0, m.length - h));
+    test.push(...m.slice(m.length - h));
+  }
+  return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+
+/** Notebook 05's classifier set-up: who it knows, which photos train and test it, and which kind. */
+export interface KnownStrangerSplit {
+  /** People 0 … known − 1 are the classifier's classes; the others are strangers to it. */
+  known: number;
+  /** Photos of known people it is trained on, and their held-out photos (indices into the labels). */
+  train: number[];
+  test: number[];
+  /** Photos of the strangers. */
+  stranger: number[];
+  /** Held-out photos per known person: 3 when each has at least 4 photos, otherwise 1. */
+  heldOut: number;
+  /** SVM (RBF, C = 10) when every known person keeps at least 5 training photos, otherwise 1-NN. */
+  spec: ClassifierSpec;
+}
+
+/**
+ * Split the photos of `people` unseen people (labels 0 … people − 1): with three or more, the last
+ * person is a stranger the classifier is never told about; each known person's last photos are held
+ * out (see holdOutSplit). Few photos per person make a kernel SVM's probability model meaningless,
+ * so the classifier is then a nearest neighbour instead.
+ */
+export function knownStrangerSplit(labels: ArrayLike<number>, people: number): KnownStrangerSplit {
+  if (!Number.isInteger(people) || people < 2) {
+    throw new RangeError(`need at least 2 people, got ${people}`);
+  }
+  const counts = new Array<number>(people).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (!Number.isInteger(l) || l < 0 || l >= people) {
+      throw new RangeError(`label ${l} outside 0…${people - 1}`);
+    }
+    counts[l]++;
+  }
+  const known = people >= 3 ? people - 1 : people;
+  const missing = counts.findIndex((c, l) => l < known && c === 0);
+  if (missing >= 0) throw new RangeError(`person ${missing} has no photos`);
+  const heldOut = Math.min(...counts.slice(0, known)) >= 4 ? 3 : 1;
+  const isKnown = (i: number) => labels[i] < known;
+  // Strangers share one pseudo-label, only so that holdOutSplit sees every index.
+  const split = holdOutSplit(Array.from(labels, (l) => (l < known ? l : -1)), heldOut);
+  const train = split.train.filter(isKnown);
+  const test = split.test.filter(isKnown);
+  const stranger = Array.from({ length: labels.length }, (_, i) => i).filter((i) => !isKnown(i));
+  const trainCounts = new Array<number>(known).fill(0);
+  for (const i of train) trainCounts[labels[i]]++;
+  const spec: ClassifierSpec = Math.min(...trainCounts) >= 5
+    ? { kind: "svm", kernel: "rbf", C: 10, gamma: "scale" }
+    : { kind: "knn", k: 1 };
+  return { known, train, test, stranger, heldOut, spec };
+}
+
+/** One held-out photo in notebook 05's table. */
+export interface HeldOutPrediction {
+  photo: string;
+  person: string;
+  predicted: string;
+  confidence: number;
+  "p(true person)": number;
+}
+
+/**
+ * The fitted classifier's most probable person for each photo in `rows` (indices into the n × dim
+ * embeddings `x`, with `labels`, `names` and `paths` per photo), its probability and the probability
+ * of the true person; `accuracy` is the fraction predicted right.
+ */
+export function heldOutPredictions(
+  clf: FittedClassifier,
+  x: Float32Array,
+  dim: number,
+  rows: number[],
+  photos: { labels: ArrayLike<number>; paths: string[] },
+  names: string[],
+): { rows: HeldOutPrediction[]; accuracy: number } {
+  // #region exercise 5: Own faces: the distance matrix and the nearest-identity decision
+  // Task (decision): for each photo i of `rows`, the identity the classifier finds most probable (for
+  //   the 1-NN of notebook 05, the nearest known identity), as one row per photo: photo (its path),
+  //   person (the true name), predicted (the predicted name), confidence (the predicted class's
+  //   probability) and "p(true person)" (0 if the classifier never saw that person); accuracy is the
+  //   fraction of rows predicted right (NaN without rows).
+  // Hint: clf.probabilities(gatherRows(x, dim, rows)) returns one block of clf.classes.length
+  //   probabilities per photo, in the order of clf.classes; rankClasses (../classify/fit.ts) ranks one
+  //   block.
+  // Tests: heldOutPredictions: a 1-NN on points in the plane
+  const k = clf.classes.length;
+  const probs = clf.probabilities(gatherRows(x, dim, rows));
+  const out = rows.map((i, r) => {
+    const row = probs.subarray(r * k, (r + 1) * k);
+    const top = rankClasses(row, clf.classes, 1)[0];
+    const truth = photos.labels[i];
+    const j = clf.classes.indexOf(truth);
+    return {
+      photo: photos.paths[i],
+      person: names[truth],
+      predicted: names[top.label],
+      confidence: top.probability,
+      "p(true person)": j >= 0 ? row[j] : 0,
+    };
+  });
+  const right = out.filter((r) => r.person === r.predicted).length;
+  return { rows: out, accuracy: out.length ? right / out.length : NaN };
+  // #endregion exercise 5
+}
+
+export interface ExamplePair {
+  i: number;
+  j: number;
+  same: boolean;
+}
+
+/**
+ * Example pairs to tabulate: up to `perKind` same-identity pairs (one per identity in turn: its first
+ * and a random other image) and `perKind` different-identity pairs (consecutive identities, random
+ * images), seeded.
+ */
+export function examplePairs(labels: ArrayLike<number>, perKind: number, seed = 0): ExamplePair[] {
+  const rng = new Rng(seed);
+  const members = groupByLabel(labels);
+  const ids = [...members.keys()].sort((a, b) => a - b);
+  const out: ExamplePair[] = [];
+  const multi = ids.filter((c) => members.get(c)!.length >= 2);
+  for (let k = 0; k < perKind && multi.length > 0; k++) {
+    const m = members.get(multi[k % multi.length])!;
+    out.push({ i: m[0], j: m[1 + rng.int(m.length - 1)], same: true });
+  }
+  for (let k = 0; k < perKind && ids.length > 1; k++) {
+    const p = members.get(ids[k % ids.length])!, q = members.get(ids[(k + 1) % ids.length])!;
+    out.push({ i: p[rng.int(p.length)], j: q[rng.int(q.length)], same: false });
+  }
+  return out;
+}
+
+/** One group-photo member and the detected face taken for them. */
+export interface AssignedFace {
+  name: string;
+  face: Face;
+}
+
+const area = (b: Box) => b.width * b.height;
+
+/**
+ * Match detections to the people of a composed group photo: a face belongs to the member whose tile
+ * holds its centre; a member with several faces (a photo that shows two) keeps the largest. Faces
+ * between tiles are returned as `stray`; members without a face as `missed`.
+ */
+export function assignGroupFaces(
+  group: GroupPhoto,
+  faces: Face[],
+): { assigned: AssignedFace[]; stray: Face[]; missed: string[] } {
+  const best = new Map<string, Face>();
+  const stray: Face[] = [];
+  for (const f of faces) {
+    const name = memberAt(group, f.box);
+    if (name === undefined) stray.push(f);
+    else if (!best.has(name) || area(f.box) > area(best.get(name)!.box)) best.set(name, f);
+  }
+  const assigned: AssignedFace[] = [];
+  const missed: string[] = [];
+  for (const m of group.members) {
+    const f = best.get(m.name);
+    if (f) assigned.push({ name: m.name, face: f });
+    else missed.push(m.name);
+  }
+  return { assigned, stray, missed };
+}
+
+/** How well one network's embeddings separate the unseen people (one row of notebook 05's table). */
+export interface SeparationRow {
+  network: string;
+  "mean d² same": number;
+  "mean d² different": number;
+  threshold: number;
+  "balanced accuracy": number;
+}
+
+/**
+ * All same-person (++) against all different-person (+−) squared distances, per network: their
+ * means, the threshold that separates them best and its balanced accuracy.
+ */
+export function separationTable(
+  embeddings: Record<string, Float32Array>,
+  dim: number,
+  labels: ArrayLike<number>,
+): SeparationRow[] {
+  const mean = (v: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i];
+    return s / v.length;
+  };
+  return Object.entries(embeddings).map(([network, x]) => {
+    const pd = pairDistanceDistributions(x, dim, labels, { negatives: "all" });
+    const t = separatingThreshold(pd.positive, pd.negative);
+    return {
+      network,
+      "mean d² same": mean(pd.positive),
+      "mean d² different": mean(pd.negative),
+      threshold: t.threshold,
+      "balanced accuracy": t.balancedAccuracy,
+    };
+  });
+}
+
+/**
+ * The network with the highest balanced accuracy (the first listed on a tie), and a sentence that
+ * says which, or that both separate the people equally well.
+ */
+export function betterNetwork(rows: SeparationRow[]): { network: string; tie: boolean; message: string } {
+  if (rows.length === 0) throw new RangeError("betterNetwork: no networks to compare");
+  const best = rows.reduce((a, b) => (b["balanced accuracy"] > a["balanced accuracy"] ? b : a));
+  const tie = rows.filter((r) => r["balanced accuracy"] === best["balanced accuracy"]).length > 1;
+  return {
+    network: best.network,
+    tie,
+    message: tie
+      ? `both networks separate these people equally well; using ${best.network}`
+      : `better on these people: ${best.network}`,
+  };
+}

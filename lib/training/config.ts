@@ -1,0 +1,132 @@
+/**
+ * What a training run is asked to do (TrainConfig) and the slides' settings per network; the `quick`
+ * and `smoke` profiles change them as the table in lib/profiles.ts says.
+ *
+ * Definitions used throughout:
+ * - A batch is P×K-sampled from the identities with ≥ 3 images (see sampler.ts), augmented
+ *   (augment.ts), scaled as v/127.5 − 1 (models/embed.ts), and trained with plain SGD on the triplet loss.
+ * - An epoch is `batchesPerEpoch` batches; with "pass" (the default) that is
+ *   ceil(eligible images / batch size), i.e. about one pass over the training images.
+ * - Learning rates follow the slides: Zeiler&Fergus steps down from 0.05 to 0.00015 in equal
+ *   geometric steps at evenly spaced epochs; Inception starts at 0.01 and is divided by 10 when
+ *   the epoch loss has not improved for `patience` epochs (Keras' ReduceLROnPlateau), down to 0.00003.
+ */
+import { type Profile, profile as activeProfile } from "../config.ts";
+import type { ModelKind, NetworkOptions } from "../models/networks.ts";
+import { PROFILE_SETTINGS } from "../profiles.ts";
+import type { AugmentOptions } from "./augment.ts";
+import type { Mining } from "./triplet.ts";
+
+export type { ModelKind };
+
+export type LrSchedule =
+  /** `stages` constant learning rates from `start` to `end` (geometric), each for an equal share of the epochs. */
+  | { kind: "step"; start: number; end: number; stages: number }
+  /** Keras' ReduceLROnPlateau on the epoch loss: multiply by `factor` after `patience` epochs without
+   * an improvement of more than `minDelta`, never below `min`. */
+  | { kind: "plateau"; start: number; min: number; factor: number; patience: number; minDelta: number };
+
+export interface TrainConfig {
+  model: ModelKind;
+  /** Passed to the network builder (input size comes from the data). `width` < 1 for tiny test nets. */
+  modelOptions: Omit<NetworkOptions, "inputSize" | "seed">;
+  epochs: number;
+  /** Batches per epoch, or "pass" for ceil(eligible images / batch size). */
+  batchesPerEpoch: number | "pass";
+  batchSize: number;
+  /** At most K images per identity in a batch. */
+  k: number;
+  /** Identities need this many images to be trained on. */
+  minImages: number;
+  /** Train on only this many (randomly chosen, seeded) eligible identities; null = all. */
+  maxIdentities: number | null;
+  margin: number;
+  mining: Mining;
+  schedule: LrSchedule;
+  /** "sgd" as in the slides (with `momentum` > 0: SGD with momentum), or "adam" (β1 0.9, β2 0.999):
+   * scale-free steps, which leave the collapsed start of training much sooner than plain SGD does. */
+  optimizer: "sgd" | "adam";
+  /** With "sgd": 0 = plain SGD (the slides); > 0 = SGD with momentum. Ignored by "adam". */
+  momentum: number;
+  augment: AugmentOptions | false;
+  seed: number;
+  /** After which epochs to save ++/+− distances (0 = before training). */
+  distanceEpochs: number[];
+  /** Images embedded for a distance snapshot (whole identities, fixed across epochs). */
+  distanceImages: number;
+  /** At most this many ++ pairs and as many +− pairs per snapshot. */
+  distancePairs: number;
+  embedBatchSize: number;
+  /** Images per forward/backward pass: a batch larger than this is processed in chunks whose
+   * gradients add up to the batch's (see computeBatchGradients). "auto": 50 on wasm/cpu (a batch of
+   * 200 96×96 images does not fit the wasm heap), the whole batch on native TensorFlow. */
+  microBatch: number | "auto";
+}
+
+/** The slides' settings (the `full` profile). */
+function slideConfig(model: ModelKind): TrainConfig {
+  const zf = model === "zf";
+  return {
+    model,
+    modelOptions: {},
+    epochs: zf ? 230 : 421,
+    batchesPerEpoch: "pass",
+    batchSize: 200,
+    k: 4,
+    minImages: 3,
+    maxIdentities: null,
+    margin: 0.2,
+    mining: "semi-hard",
+    schedule: zf
+      ? { kind: "step", start: 0.05, end: 0.00015, stages: 6 }
+      : { kind: "plateau", start: 0.01, min: 0.00003, factor: 0.1, patience: 10, minDelta: 1e-4 },
+    optimizer: "sgd",
+    momentum: 0,
+    augment: { rotation: 10, shift: 0.1, zoom: 0.1, flip: true },
+    seed: 42,
+    distanceEpochs: zf ? [72, 230] : [90, 400],
+    distanceImages: 2000,
+    distancePairs: 10000,
+    embedBatchSize: 64,
+    microBatch: "auto",
+  };
+}
+
+/** The slides' settings, changed for the `quick` and `smoke` profiles as lib/profiles.ts says (and why). */
+export function trainingConfig(model: ModelKind, p: Profile = activeProfile()): TrainConfig {
+  return { ...slideConfig(model), ...PROFILE_SETTINGS[p].training[model] };
+}
+
+/** Config fields that must match to resume a run (epochs and the snapshot list may be extended). */
+export const RESUME_KEYS: (keyof TrainConfig)[] = [
+  "model",
+  "modelOptions",
+  "batchesPerEpoch",
+  "batchSize",
+  "k",
+  "minImages",
+  "maxIdentities",
+  "margin",
+  "mining",
+  "schedule",
+  "optimizer",
+  "momentum",
+  "augment",
+  "seed",
+  "microBatch",
+];
+
+/** The fields of `now` that differ from `was` and forbid resuming, in words; empty when it may resume. */
+export function resumeConflicts(was: TrainConfig, now: TrainConfig): string[] {
+  return RESUME_KEYS.filter((k) => JSON.stringify(was[k]) !== JSON.stringify(now[k]))
+    .map((k) => `${k} (was ${JSON.stringify(was[k])}, now ${JSON.stringify(now[k])})`);
+}
+
+/** Throw a RangeError naming the first count field of `cfg` that is not a positive integer. */
+export function checkConfig(cfg: TrainConfig): void {
+  for (const k of ["epochs", "batchSize", "k"] as const) {
+    if (!Number.isInteger(cfg[k]) || cfg[k] < 1) {
+      throw new RangeError(`config.${k} must be a positive integer, got ${cfg[k]}`);
+    }
+  }
+}

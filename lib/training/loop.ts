@@ -1,0 +1,360 @@
+/**
+ * Online triplet training of the two FaceNet networks, made to be left running and trusted:
+ * checkpoints after every epoch (atomic), exact resumption after a kill, a clear stop on a
+ * diverging loss, a progress bar, a history CSV, and ++/+− distance snapshots for histograms.
+ *
+ * A run starts fresh (startRun) or from its checkpoint (resumeRun), then runs epochs (runEpoch, one
+ * batch at a time in trainBatch) until done or stopped. Every random choice (batches, augmentation,
+ * dropout masks) comes from one seeded RNG whose state is checkpointed, so a resumed run repeats the
+ * uninterrupted one exactly. The settings and their definitions are in config.ts.
+ *
+ * The next batch (sampling, augmentation in JavaScript) is prepared while the device computes the
+ * current one: on webgpu while the forward pass runs (lib/gpu/train_step.ts), elsewhere right after
+ * the step. The random draws happen in the same order as batch by batch, and never across an epoch's
+ * end, so runs and checkpoints are unchanged.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import cliProgress from "cli-progress";
+import { join } from "node:path";
+import { currentBackend } from "../backend.ts";
+import { displayPath, modelsRoot, type Profile, profile as activeProfile } from "../config.ts";
+import type { FaceSet } from "../data/faceset.ts";
+import { computeBatchGradientsAsync } from "../gpu/train_step.ts";
+import { buildNetwork } from "../models/networks.ts";
+import { Rng } from "../rng.ts";
+import { augmentBatch } from "./augment.ts";
+import {
+  backendChange,
+  CHECKPOINT,
+  type Checkpoint,
+  type DataFingerprint,
+  fingerprint,
+  type HistoryRow,
+  saveCheckpoint,
+  writeHistoryCsv,
+} from "./checkpoint.ts";
+import { checkConfig, type ModelKind, resumeConflicts, type TrainConfig, trainingConfig } from "./config.ts";
+import { loadCheckpoint } from "./checkpoint.ts";
+import { PkSampler, trainingIdentities } from "./sampler.ts";
+import {
+  disposeOptimizer,
+  initialSchedule,
+  makeOptimizer,
+  nextSchedule,
+  type ScheduleState,
+  setLearningRate,
+  stepLearningRate,
+} from "./schedule.ts";
+import { saveDistanceSnapshot } from "./snapshots.ts";
+import { chunkRanges, computeBatchGradients, microBatchFor } from "./step.ts";
+
+export class TrainingDivergedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainingDivergedError";
+  }
+}
+
+export interface TrainOptions {
+  /** Run name: checkpoints go to `modelsRoot()/<run>/` (default `<model>-<profile>`). */
+  run?: string;
+  /** Explicit run folder (overrides `run`). */
+  runDir?: string;
+  /** Profile whose config is the starting point (default: `FACENET_PROFILE`). */
+  profile?: Profile;
+  /** Overrides of the profile's config. */
+  config?: Partial<TrainConfig>;
+  /** Continue from the run's checkpoint if there is one (default true); false starts afresh. */
+  resume?: boolean;
+  /** Stop (as if killed) after this many epochs in this call; the run can be resumed later. */
+  stopAfter?: number;
+  /** Show a progress bar (default: when stderr is a terminal). */
+  progress?: boolean;
+  /** Where one line per epoch goes (default console.log; pass a no-op to silence). */
+  log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  model: tfl.LayersModel;
+  config: TrainConfig;
+  history: HistoryRow[];
+  runDir: string;
+  /** Epochs completed in total (across resumptions). */
+  epochsDone: number;
+  /** Whether all `config.epochs` are done. */
+  finished: boolean;
+  /** Epoch the run resumed from (0 = started fresh). */
+  resumedFrom: number;
+}
+
+interface ProgressBar {
+  start(total: number, value: number, payload: Record<string, string | number>): void;
+  update(value: number, payload: Record<string, string | number>): void;
+  stop(): void;
+}
+
+/** What stays fixed during a run. */
+interface Run {
+  cfg: TrainConfig;
+  runDir: string;
+  /** The training identities' images. */
+  data: FaceSet;
+  sampler: PkSampler;
+  batchesPerEpoch: number;
+  print: DataFingerprint;
+  optimizer: tf.Optimizer;
+  log: (line: string) => void;
+}
+
+/** What changes from epoch to epoch (and is checkpointed). */
+interface RunState {
+  net: tfl.LayersModel;
+  rng: Rng;
+  sched: ScheduleState;
+  history: HistoryRow[];
+  /** Epochs completed. */
+  epoch: number;
+}
+
+/** Per-epoch machinery: trainable variables, micro-batch size, read mode, progress bar. */
+interface Stepper {
+  vars: tf.Variable[];
+  micro: number;
+  /** Read tensors asynchronously: webgpu cannot read synchronously in Deno (lib/gpu/train_step.ts). */
+  asyncReads: boolean;
+  bar?: ProgressBar;
+}
+
+/** One batch, sampled and augmented, with its micro-batch chunks and their dropout seeds. */
+interface Batch {
+  idx: Int32Array;
+  xs: Float32Array;
+  chunks: [number, number][];
+  seeds: number[];
+  labels: Int32Array;
+}
+
+/**
+ * Train a network on a FaceSet with online triplet mining, resuming the run if it has a checkpoint.
+ * The images must be square (the network's input size is taken from them).
+ */
+export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions = {}): Promise<TrainResult> {
+  const prof = opts.profile ?? activeProfile();
+  const cfg: TrainConfig = { ...trainingConfig(model, prof), ...opts.config, model };
+  if (faces.height !== faces.width) {
+    throw new Error(`training needs square images, got ${faces.height}×${faces.width}`);
+  }
+  checkConfig(cfg);
+  const runDir = opts.runDir ?? join(modelsRoot(), opts.run ?? `${model}-${prof}`);
+  await Deno.mkdir(runDir, { recursive: true });
+  const data = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed);
+  const sampler = new PkSampler(data.labels, {
+    batchSize: cfg.batchSize,
+    k: cfg.k,
+    minImages: cfg.minImages,
+  });
+  const run: Run = {
+    cfg,
+    runDir,
+    data,
+    sampler,
+    batchesPerEpoch: cfg.batchesPerEpoch === "pass" ? sampler.batchesPerPass : cfg.batchesPerEpoch,
+    print: fingerprint(data),
+    optimizer: makeOptimizer(cfg),
+    log: opts.log ?? ((s: string) => console.log(s)),
+  };
+  const ck = opts.resume === false ? undefined : await loadCheckpoint(runDir);
+  const st = ck ? await resumeRun(run, ck) : startRun(run);
+  const resumedFrom = st.epoch;
+  if (st.epoch < cfg.epochs) {
+    run.log(
+      `Training ${st.net.name} on ${data.n} images of ${sampler.identities} identities: ` +
+        `${run.batchesPerEpoch} batches of ${sampler.effectiveBatchSize} per epoch, epochs ${
+          st.epoch + 1
+        }…${cfg.epochs}, run ${displayPath(runDir)}`,
+    );
+  }
+  if (st.epoch === 0 && cfg.distanceEpochs.includes(0)) saveDistanceSnapshot(runDir, st.net, data, cfg, 0);
+  const stepper = makeStepper(run, st.net, opts.progress ?? Deno.stderr.isTerminal());
+  const stopAt = opts.stopAfter === undefined ? cfg.epochs : Math.min(cfg.epochs, st.epoch + opts.stopAfter);
+  while (st.epoch < stopAt) await runEpoch(run, st, stepper);
+  disposeOptimizer(run.optimizer);
+  return {
+    model: st.net,
+    config: cfg,
+    history: st.history,
+    runDir,
+    epochsDone: st.epoch,
+    finished: st.epoch >= cfg.epochs,
+    resumedFrom,
+  };
+}
+
+/** A fresh network and RNG, at the schedule's first learning rate. */
+function startRun(run: Run): RunState {
+  const { cfg } = run;
+  const net = buildNetwork(cfg.model, { ...cfg.modelOptions, inputSize: run.data.height, seed: cfg.seed });
+  const sched = initialSchedule(cfg.schedule);
+  if (cfg.schedule.kind === "step") sched.lr = stepLearningRate(cfg.schedule, 1, cfg.epochs);
+  return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0 };
+}
+
+/** The run's state from its checkpoint; refused (with the reason) for another config or other data. */
+async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
+  const { cfg, runDir } = run;
+  const diff = resumeConflicts(ck.state.config, cfg);
+  const refuse = (why: string) => {
+    ck.model.dispose();
+    return new Error(`cannot resume ${runDir}: ${why}`);
+  };
+  if (diff.length) {
+    throw refuse(`its config differs in ${diff.join(", ")}; use another run name or resume: false`);
+  }
+  if (JSON.stringify(ck.state.data) !== JSON.stringify(run.print)) {
+    throw refuse(
+      `it was trained on different data (${JSON.stringify(ck.state.data)} vs ${JSON.stringify(run.print)})`,
+    );
+  }
+  const moved = backendChange(ck.state, cfg, run.sampler.effectiveBatchSize);
+  if (moved) run.log(moved);
+  await run.optimizer.setWeights(ck.optimizer);
+  tf.dispose(ck.optimizer.map((t) => t.tensor)); // setWeights copied them into its own variables
+  const epoch = ck.state.epoch;
+  run.log(
+    epoch >= cfg.epochs
+      ? `Loaded the finished run ${displayPath(runDir)} (${epoch}/${cfg.epochs} epochs)`
+      : `Resuming ${displayPath(runDir)} after epoch ${epoch} of ${cfg.epochs}`,
+  );
+  const { rng, schedule, history } = ck.state;
+  return { net: ck.model, rng: Rng.fromState(rng), sched: schedule, history, epoch };
+}
+
+function makeStepper(run: Run, net: tfl.LayersModel, showBar: boolean): Stepper {
+  const micro = microBatchFor(run.cfg, run.sampler.effectiveBatchSize);
+  const bar: ProgressBar | undefined = showBar
+    ? new cliProgress.SingleBar({
+      format:
+        "epoch {epoch}/{epochs} |{bar}| {value}/{total} | loss {loss} | lr {lr} | active {active} | {ips} img/s",
+      noTTYOutput: true,
+      notTTYSchedule: 10000,
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic)
+    : undefined;
+  const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
+  return { vars, micro, asyncReads: tf.getBackend() === "webgpu", bar };
+}
+
+/** Train one epoch, then checkpoint, write the history and (if asked for) a distance snapshot. */
+async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void> {
+  const { cfg, batchesPerEpoch: batches } = run;
+  const e = st.epoch + 1;
+  const { bar } = stepper;
+  setLearningRate(run.optimizer, st.sched.lr);
+  let lossSum = 0;
+  let activeSum = 0;
+  let images = 0;
+  const t0 = performance.now();
+  const lr = st.sched.lr.toPrecision(3);
+  bar?.start(batches, 0, { epoch: e, epochs: cfg.epochs, loss: "-", lr, active: "-", ips: "-" });
+  let next = prepareBatch(run, st, stepper);
+  for (let b = 0; b < batches; b++) {
+    const batch = next;
+    const prefetch = () => {
+      if (b + 1 < batches) next = prepareBatch(run, st, stepper);
+    };
+    const r = await trainBatch(run, st, stepper, b, batch, prefetch);
+    lossSum += r.loss;
+    activeSum += r.activeFraction;
+    images += r.images;
+    const secs = (performance.now() - t0) / 1000;
+    bar?.update(b + 1, {
+      loss: (lossSum / (b + 1)).toFixed(4),
+      active: (activeSum / (b + 1)).toFixed(3),
+      ips: (images / secs).toFixed(1),
+    });
+  }
+  bar?.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  const row: HistoryRow = {
+    epoch: e,
+    loss: lossSum / batches,
+    lr: st.sched.lr,
+    activeFraction: activeSum / batches,
+    seconds,
+    imagesPerSecond: images / seconds,
+  };
+  st.history = [...st.history, row];
+  st.sched = nextSchedule(cfg.schedule, st.sched, e, row.loss, cfg.epochs);
+  st.epoch = e;
+  await saveCheckpoint(run.runDir, st.net, run.optimizer, {
+    version: 1,
+    config: cfg,
+    epoch: e,
+    rng: st.rng.getState(),
+    schedule: st.sched,
+    history: st.history,
+    data: run.print,
+    backend: currentBackend()?.choice ?? tf.getBackend(),
+    device: currentBackend()?.device,
+    microBatchUsed: stepper.micro,
+    savedAt: new Date().toISOString(),
+  });
+  writeHistoryCsv(join(run.runDir, "history.csv"), st.history);
+  if (cfg.distanceEpochs.includes(e)) saveDistanceSnapshot(run.runDir, st.net, run.data, cfg, e);
+  run.log(
+    `epoch ${e}/${cfg.epochs}  loss ${row.loss.toFixed(4)}  lr ${row.lr.toPrecision(3)}  ` +
+      `active ${row.activeFraction.toFixed(3)}  ${row.imagesPerSecond.toFixed(1)} img/s  ${
+        seconds.toFixed(1)
+      } s`,
+  );
+}
+
+/** Sample and augment the next batch, and draw its chunks' dropout seeds. */
+function prepareBatch(run: Run, st: RunState, stepper: Stepper): Batch {
+  const { data, cfg } = run;
+  const { rng } = st;
+  // Shuffled so that micro-batch chunks (and their batch-norm statistics) mix identities.
+  const idx = rng.shuffle(run.sampler.nextBatch(rng));
+  const xs = augmentBatch(data, idx, rng, cfg.augment);
+  const chunks = chunkRanges(idx.length, stepper.micro);
+  const seeds = chunks.map(() => rng.uint32());
+  const labels = Int32Array.from(idx, (i) => data.labels[i]);
+  return { idx, xs, chunks, seeds, labels };
+}
+
+/**
+ * Train batch `b` of the next epoch; `prefetch` prepares the following batch while (webgpu) or right
+ * after (elsewhere) the device computes this one. A non-finite loss stops the run.
+ */
+async function trainBatch(
+  run: Run,
+  st: RunState,
+  stepper: Stepper,
+  b: number,
+  batch: Batch,
+  prefetch: () => void,
+): Promise<{ loss: number; activeFraction: number; images: number }> {
+  const { data, cfg, optimizer } = run;
+  const { idx, xs, chunks, seeds, labels } = batch;
+  const x = tf.tensor4d(xs, [idx.length, data.height, data.width, 1]);
+  const args = [st.net, optimizer, stepper.vars, x, labels, chunks, seeds, cfg] as const;
+  const { loss, activeFraction, grads } = stepper.asyncReads
+    ? await computeBatchGradientsAsync(...args, prefetch)
+    : computeBatchGradients(...args);
+  if (!stepper.asyncReads) prefetch();
+  if (!Number.isFinite(loss)) {
+    tf.dispose(grads);
+    stepper.bar?.stop();
+    const last = st.epoch > 0
+      ? `the last good checkpoint (epoch ${st.epoch}) is kept in ${join(run.runDir, CHECKPOINT)}`
+      : "no checkpoint was written yet";
+    throw new TrainingDivergedError(
+      `training diverged: the loss became ${loss} at epoch ${st.epoch + 1}, batch ${b + 1} ` +
+        `(learning rate ${st.sched.lr}); the run stopped and ${last}. Lower the learning rate or check the input data.`,
+    );
+  }
+  optimizer.applyGradients(grads);
+  tf.dispose(grads);
+  return { loss, activeFraction, images: idx.length };
+}

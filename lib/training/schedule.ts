@@ -1,0 +1,83 @@
+/**
+ * Learning rates over epochs and the optimizers they drive: the slides' step schedule (ZF), Keras'
+ * ReduceLROnPlateau (Inception), and SGD / momentum / Adam built from a TrainConfig.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { LrSchedule, TrainConfig } from "./config.ts";
+
+/** Learning-rate schedule state (what ReduceLROnPlateau remembers between epochs). */
+export interface ScheduleState {
+  lr: number;
+  best: number;
+  wait: number;
+}
+
+/** Learning rate of epoch `epoch` (1-based) under a step schedule over `epochs` epochs. */
+export function stepLearningRate(
+  s: Extract<LrSchedule, { kind: "step" }>,
+  epoch: number,
+  epochs: number,
+): number {
+  if (s.stages <= 1) return s.start;
+  const stage = Math.min(s.stages - 1, Math.floor(((epoch - 1) * s.stages) / epochs));
+  return s.start * Math.pow(s.end / s.start, stage / (s.stages - 1));
+}
+
+/** Initial schedule state. */
+export function initialSchedule(s: LrSchedule): ScheduleState {
+  return { lr: s.start, best: Infinity, wait: 0 };
+}
+
+/** Schedule state for the next epoch, given the one just finished (1-based) and its loss. */
+export function nextSchedule(
+  s: LrSchedule,
+  st: ScheduleState,
+  epochDone: number,
+  loss: number,
+  epochs: number,
+): ScheduleState {
+  if (s.kind === "step") return { ...st, lr: stepLearningRate(s, epochDone + 1, epochs) };
+  if (loss < st.best - s.minDelta) return { lr: st.lr, best: loss, wait: 0 };
+  const wait = st.wait + 1;
+  if (wait >= s.patience) return { lr: Math.max(s.min, st.lr * s.factor), best: st.best, wait: 0 };
+  return { lr: st.lr, best: st.best, wait };
+}
+
+/** The optimizer `cfg` asks for, at the schedule's first learning rate. */
+export function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
+  const lr = cfg.schedule.start;
+  if (cfg.optimizer === "adam") return tf.train.adam(lr, 0.9, 0.999);
+  if (cfg.optimizer !== "sgd") throw new Error(`unknown optimizer ${JSON.stringify(cfg.optimizer)}`);
+  return cfg.momentum > 0 ? tf.train.momentum(lr, cfg.momentum) : tf.train.sgd(lr);
+}
+
+/** Change the learning rate of an SGD, momentum or Adam optimizer. */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  // instanceof cannot tell them apart: tfjs optimizers override Symbol.hasInstance to duck typing.
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === "function") o.setLearningRate(lr);
+  // Adam has no setter, but reads its (protected) learningRate field at every step.
+  else o.learningRate = lr;
+}
+
+/** Free an optimizer completely. */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  // tfjs 4.22's MomentumOptimizer.dispose forgets SGD's learning-rate scalar; a second dispose is a no-op.
+  (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
+}
+
+/** The optimizer and its schedule in words, e.g. "SGD 0.05 → 0.00015 in 6 steps". */
+export function describeOptimizer(cfg: TrainConfig): string {
+  const name = cfg.optimizer === "adam"
+    ? "Adam"
+    : cfg.momentum > 0
+    ? `SGD, momentum ${cfg.momentum},`
+    : "SGD";
+  const s = cfg.schedule;
+  return s.kind === "step"
+    ? s.stages <= 1 || s.start === s.end
+      ? `${name} ${s.start}`
+      : `${name} ${s.start} → ${s.end} in ${s.stages} steps`
+    : `${name} ${s.start}, ×${s.factor} on plateau (patience ${s.patience}) down to ${s.min}`;
+}

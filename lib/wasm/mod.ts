@@ -1,0 +1,54 @@
+/**
+ * Kernels the wasm backend lacks or runs slowly for training, registered on top of it.
+ *
+ * - `Conv2DBackpropFilter` (missing) as im2col matrix products and `Conv2DBackpropInput` (slow) as
+ *   a forward convolution, both of which XNNPACK runs fast (lib/wasm/conv_grads.ts).
+ * - `BatchMatMul` with a transposed operand, rerouted through an explicit transpose to the fast
+ *   untransposed product (lib/wasm/matmul.ts).
+ * - `Transpose` in JavaScript, faster than the build's generic loop (lib/wasm/transpose.ts).
+ * - `Tile`, `Sum`/`Mean` over leading axes, `MaxPoolGrad` and `SplitV` (Concat's gradient) in
+ *   JavaScript (lib/wasm/layout_kernels.ts).
+ * - `LRN` and `LRNGrad` as running window sums in JavaScript (lib/wasm/lrn.ts).
+ * - `FusedBatchNorm` in JavaScript, the same bits as the build's kernel (lib/wasm/batch_norm.ts).
+ *
+ * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool, LRN and batch-norm ones
+ * split big jobs between this thread and a helper worker when the threaded wasm build keeps tensors
+ * in shared memory (lib/wasm/parallel.ts).
+ */
+import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "./conv_grads.ts";
+import { replaceKernel } from "./kernel_util.ts";
+import { batchMatMulKernel } from "./matmul.ts";
+import { maxPoolGradKernel, meanKernel, splitVKernel, sumKernel, tileKernel } from "./layout_kernels.ts";
+import { transposeKernel } from "./transpose.ts";
+import { lrnGradKernel, lrnKernel } from "./lrn.ts";
+import { fusedBatchNormKernel } from "./batch_norm.ts";
+import type * as tf from "@tensorflow/tfjs-core";
+
+export { startWasmBackend, wasmThreadCount, wasmThreadsAvailable } from "./threads.ts";
+
+/** Kernel name → this project's implementation, replacing tfjs-backend-wasm's. */
+const KERNELS: Record<string, unknown> = {
+  Conv2DBackpropFilter: conv2DBackpropFilterKernel,
+  Conv2DBackpropInput: conv2DBackpropInputKernel,
+  BatchMatMul: batchMatMulKernel,
+  Transpose: transposeKernel,
+  Tile: tileKernel,
+  Sum: sumKernel,
+  Mean: meanKernel,
+  MaxPoolGrad: maxPoolGradKernel,
+  SplitV: splitVKernel,
+  LRN: lrnKernel,
+  LRNGrad: lrnGradKernel,
+  FusedBatchNorm: fusedBatchNormKernel,
+};
+
+let installed: string[] | undefined;
+
+/** Register this project's wasm kernels (idempotent); returns their names. */
+export function installWasmTrainingKernels(): string[] {
+  if (!installed) {
+    for (const [name, fn] of Object.entries(KERNELS)) replaceKernel(name, fn as tf.KernelFunc);
+    installed = Object.keys(KERNELS);
+  }
+  return [...installed];
+}

@@ -1,0 +1,31 @@
+/** Command lines of the scripts (setup, train, reproduce) and the bench. */
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+
+/**
+ * A script's own arguments: `deno task x -- --flag` hands the script a leading "--", which the
+ * scripts accept as well as `deno task x --flag`.
+ */
+export function scriptArgs(args: readonly string[] = Deno.args): string[] {
+  return args[0] === "--" ? args.slice(1) : [...args];
+}
+
+/**
+ * A script's options, parsed from `scriptArgs()` with node's parseArgs; an unknown option or a
+ * missing value ends the script through `exitWithUsage`.
+ */
+export function parseScriptArgs<O extends ParseArgsOptionsConfig>(
+  options: O,
+  usage: string,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O }>>["values"] {
+  try {
+    return parseArgs({ args: scriptArgs(), options }).values;
+  } catch (e) {
+    exitWithUsage(e, usage);
+  }
+}
+
+/** End a script on a bad command line: the problem, then how to call it, and exit status 2. */
+export function exitWithUsage(problem: unknown, usage: string): never {
+  console.error(`${problem instanceof Error ? problem.message : String(problem)}\n${usage}`);
+  Deno.exit(2);
+}

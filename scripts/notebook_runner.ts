@@ -1,0 +1,106 @@
+/** Helpers of the notebook runner (scripts/reproduce.ts), kept here so they are tested. */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { figuresRoot, REPO_ROOT } from "../lib/config.ts";
+
+/** Notebooks named `NN_name.ipynb`, in order. */
+export function listNotebooks(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /^\d\d_.+\.ipynb$/.test(f)).sort().map((f) => join(dir, f));
+}
+
+/** The failing cell's source and error text from nbconvert/nbclient's stderr, if it reported one. */
+export function parseCellError(stderr: string): { source: string; error: string } | undefined {
+  const m = stderr.match(
+    /An error occurred while executing the following cell:\n-+\n([\s\S]*?)\n-+\n([\s\S]*)$/,
+  );
+  return m ? { source: m[1], error: m[2].trim() } : undefined;
+}
+
+/** Index among the notebook's code cells of the one whose source is `source`. */
+export function findCellBySource(notebookPath: string, source: string): number | undefined {
+  const nb = JSON.parse(readFileSync(notebookPath, "utf8")) as {
+    cells: { cell_type: string; source: string | string[] }[];
+  };
+  const code = nb.cells.filter((c) => c.cell_type === "code");
+  const i = code.findIndex((c) =>
+    (Array.isArray(c.source) ? c.source.join("") : c.source).trim() === source.trim()
+  );
+  return i < 0 ? undefined : i;
+}
+
+/** Files a notebook must have written, from `expected_figures.json` ({ "01_x": ["a.svg", …] }), that are missing. */
+export function checkExpectedFigures(manifestPath: string, notebook: string, root = figuresRoot()): string[] {
+  if (!existsSync(manifestPath)) return [];
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, string[]>;
+  return (manifest[notebook] ?? []).filter((f) => !existsSync(join(root, notebook, f))).map((f) =>
+    `${notebook}/${f}`
+  );
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function sh(cmd: string, args: string[], env?: Record<string, string>): Promise<CommandResult> {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Whether `jupyter nbconvert` runs here. */
+export async function hasNbconvert(): Promise<boolean> {
+  const v = await sh("jupyter", ["nbconvert", "--version"]).catch(() => undefined);
+  return v !== undefined && v.code === 0;
+}
+
+/** Check that nbconvert is installed (else say how to install it) and register the Deno kernel if needed. */
+export async function ensureJupyter(): Promise<void> {
+  if (!(await hasNbconvert())) {
+    throw new Error(
+      "Jupyter's nbconvert is not installed. Debian/Ubuntu: apt-get install -y jupyter-nbconvert python3-nbclient " +
+        "python3-ipykernel; elsewhere: pip install nbconvert nbclient ipykernel",
+    );
+  }
+  const home = Deno.env.get("JUPYTER_DATA_DIR") ?? join(Deno.env.get("HOME") ?? "", ".local/share/jupyter");
+  if (!existsSync(join(home, "kernels", "deno", "kernel.json"))) {
+    console.log("Registering the Deno Jupyter kernel (deno jupyter --install)…");
+    const r = await sh(Deno.execPath(), ["jupyter", "--install"]);
+    if (r.code !== 0) throw new Error(`deno jupyter --install failed:\n${r.stderr}`);
+  }
+}
+
+export interface ExecuteOptions {
+  /** Write the executed notebook here (same file name); default: in place. */
+  outDir?: string;
+  /** Seconds a cell may run; -1: no limit. */
+  timeout?: number;
+  /** Jupyter kernel; default "deno". */
+  kernel?: string;
+  /** Extra environment for the kernel. */
+  env?: Record<string, string>;
+}
+
+/**
+ * Execute a notebook headless: `jupyter nbconvert` with nbconvert's executor changed in one respect,
+ * outputs the Deno kernel publishes after a cell's end are kept (scripts/jupyter/late_outputs.py).
+ * A failing cell fails the command, with nbconvert's usual report on stderr (see parseCellError).
+ */
+export function executeNotebook(notebook: string, opts: ExecuteOptions = {}): Promise<CommandResult> {
+  const pythonPath = [join(REPO_ROOT, "scripts", "jupyter"), Deno.env.get("PYTHONPATH")].filter(Boolean).join(
+    ":",
+  );
+  const args = [
+    "nbconvert",
+    "--to",
+    "notebook",
+    "--Exporter.preprocessors=late_outputs.LateOutputExecutor",
+    "--LateOutputExecutor.enabled=True",
+    `--LateOutputExecutor.timeout=${opts.timeout ?? -1}`,
+    `--LateOutputExecutor.kernel_name=${opts.kernel ?? "deno"}`,
+    ...(opts.outDir ? ["--output-dir", opts.outDir] : ["--inplace"]),
+    notebook,
+  ];
+  return sh("jupyter", args, { ...opts.env, PYTHONPATH: pythonPath });
+}

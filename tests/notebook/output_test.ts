@@ -1,0 +1,41 @@
+import pl from "nodejs-polars";
+import { equal, match } from "../assert.ts";
+import { markdownTable, saveCsv, showTable } from "../../lib/notebook/output.ts";
+import { join } from "node:path";
+
+Deno.test("markdownTable formats integers with separators, floats with fixed digits, and right-aligns numbers", () => {
+  const md = markdownTable([{ name: "George_W_Bush", images: 530, share: 0.04005 }, {
+    name: "a|b",
+    images: 1234,
+    share: 1,
+  }], 2);
+  equal(
+    md,
+    [
+      "| name | images | share |",
+      "| --- | ---: | ---: |",
+      "| George_W_Bush | 530 | 0.04 |",
+      "| a\\|b | 1,234 | 1 |",
+    ].join("\n"),
+  );
+});
+
+Deno.test("showTable gives the kernel HTML with every cell, escaped", () => {
+  const t = showTable(pl.DataFrame({ k: ["<x>", "y"], v: [1.5, 2] }), { caption: "T" });
+  const bundle = t[Symbol.for("Jupyter.display")]();
+  match(bundle["text/html"], /<caption>T<\/caption>/);
+  match(
+    bundle["text/html"],
+    /<td style="text-align:left">&lt;x&gt;<\/td><td style="text-align:right">1.500<\/td>/,
+  );
+  equal((bundle["text/html"].match(/<tr>/g) ?? []).length, 3);
+  match(String(t), /\*\*T\*\*/);
+});
+
+Deno.test("saveCsv round-trips through polars", () => {
+  const dir = Deno.makeTempDirSync();
+  const p = saveCsv([{ epoch: 1, loss: 0.25 }, { epoch: 2, loss: 0.125 }], dir, "h");
+  equal(p, join(dir, "h.csv"));
+  equal(Deno.readTextFileSync(p).trim(), "epoch,loss\n1,0.25\n2,0.125");
+  Deno.removeSync(dir, { recursive: true });
+});

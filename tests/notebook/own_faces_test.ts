@@ -1,0 +1,154 @@
+import { deepEqual, equal, ok, throws } from "../assert.ts";
+import type { Face, GroupPhoto } from "../../lib/faces/mod.ts";
+import {
+  assignGroupFaces,
+  betterNetwork,
+  examplePairs,
+  gatherRows,
+  heldOutPredictions,
+  holdOutSplit,
+  knownStrangerSplit,
+  separationTable,
+} from "../../lib/notebook/own_faces.ts";
+import { fitClassifier } from "../../lib/classify/fit.ts";
+
+Deno.test("gatherRows copies the chosen rows in order", () => {
+  const x = Float32Array.from({ length: 12 }, (_, i) => i); // 4 rows of 3
+  deepEqual(Array.from(gatherRows(x, 3, [2, 0, 2])), [6, 7, 8, 0, 1, 2, 6, 7, 8]);
+  throws(() => gatherRows(x, 3, [4]), /outside 0…3/);
+  throws(() => gatherRows(x, 5, [0]), /rows of 5/);
+});
+
+Deno.test("holdOutSplit holds out the last images of each identity and keeps one to train on", () => {
+  const labels = [0, 1, 0, 0, 2, 1, 0, 2, 3];
+  const { train, test } = holdOutSplit(labels, 2);
+  // Identity 0: rows 0 2 3 6 → test 3 6; identity 1: rows 1 5 → test 5; 2: rows 4 7 → test 7; 3: row 8 only.
+  deepEqual(test, [3, 5, 6, 7]);
+  deepEqual(train, [0, 1, 2, 4, 8]);
+  // Together they are every row exactly once.
+  deepEqual([...train, ...test].sort((a, b) => a - b), labels.map((_, i) => i));
+  deepEqual(holdOutSplit(labels, 0), { train: labels.map((_, i) => i), test: [] });
+  throws(() => holdOutSplit(labels, -1), /non-negative/);
+});
+
+Deno.test("examplePairs gives same pairs within and different pairs across identities", () => {
+  const labels = [5, 5, 5, 7, 7, 9, 9, 9, 9, 11];
+  const pairs = examplePairs(labels, 4, 3);
+  const s = pairs.filter((p) => p.same), d = pairs.filter((p) => !p.same);
+  equal(s.length, 4);
+  equal(d.length, 4);
+  for (const p of s) ok(p.i !== p.j && labels[p.i] === labels[p.j], JSON.stringify(p));
+  for (const p of d) ok(labels[p.i] !== labels[p.j], JSON.stringify(p));
+  // Same pairs cycle over the identities with ≥ 2 images, starting from each one's first image.
+  deepEqual(s.map((p) => labels[p.i]), [5, 7, 9, 5]);
+  deepEqual(s.map((p) => p.i), [0, 3, 5, 0]);
+  // Seeded: the same seed gives the same pairs.
+  deepEqual(examplePairs(labels, 4, 3), pairs);
+});
+
+Deno.test("assignGroupFaces keeps the largest face per tile and reports strays and misses", () => {
+  const group: GroupPhoto = {
+    image: { data: new Uint8Array(3 * 400 * 100), width: 400, height: 100 },
+    members: [
+      { name: "Ann", tile: { x: 0, y: 0, width: 100, height: 100 } },
+      { name: "Bob", tile: { x: 150, y: 0, width: 100, height: 100 } },
+      { name: "Cid", tile: { x: 300, y: 0, width: 100, height: 100 } },
+    ],
+  };
+  const face = (x: number, w: number): Face => ({ box: { x, y: 10, width: w, height: w }, score: 0.9 });
+  const small = face(10, 20), big = face(30, 50), bob = face(160, 40), between = face(115, 20);
+  const r = assignGroupFaces(group, [small, bob, big, between]);
+  deepEqual(r.assigned, [{ name: "Ann", face: big }, { name: "Bob", face: bob }]);
+  deepEqual(r.stray, [between]);
+  deepEqual(r.missed, ["Cid"]);
+});
+
+Deno.test("separationTable: hand-worked distances for two people in the plane", () => {
+  // Person 0 at (1,0) twice; person 1 at (0,1) and (0.6,0.8). Squared distances:
+  // ++: 0 (person 0), |(0,1)−(0.6,0.8)|² = 0.36 + 0.04 = 0.4 (person 1);
+  // +−: (1,0)–(0,1) = 2 twice, (1,0)–(0.6,0.8) = 0.16 + 0.64 = 0.8 twice.
+  const good = new Float32Array([1, 0, 1, 0, 0, 1, 0.6, 0.8]);
+  // A network that maps everyone to the same point separates nobody.
+  const bad = new Float32Array([1, 0, 1, 0, 1, 0, 1, 0]);
+  const rows = separationTable({ good, bad }, 2, [0, 0, 1, 1]);
+  equal(rows.length, 2);
+  equal(rows[0].network, "good");
+  ok(Math.abs(rows[0]["mean d² same"] - 0.2) < 1e-6, `mean same ${rows[0]["mean d² same"]}`);
+  ok(Math.abs(rows[0]["mean d² different"] - 1.4) < 1e-6, `mean different ${rows[0]["mean d² different"]}`);
+  equal(rows[0]["balanced accuracy"], 1);
+  ok(rows[0].threshold >= 0.4 && rows[0].threshold < 0.8, `threshold ${rows[0].threshold}`);
+  equal(rows[1]["mean d² same"], 0);
+  equal(rows[1]["mean d² different"], 0);
+  equal(rows[1]["balanced accuracy"], 0.5);
+  equal(betterNetwork(rows).network, "good");
+});
+
+Deno.test("betterNetwork picks the higher balanced accuracy and says so on a tie", () => {
+  const row = (network: string, acc: number) => ({
+    network,
+    "mean d² same": 0,
+    "mean d² different": 1,
+    threshold: 0.5,
+    "balanced accuracy": acc,
+  });
+  deepEqual(betterNetwork([row("zf", 0.8), row("inception", 0.9)]), {
+    network: "inception",
+    tie: false,
+    message: "better on these people: inception",
+  });
+  deepEqual(betterNetwork([row("zf", 0.9), row("inception", 0.9)]), {
+    network: "zf",
+    tie: true,
+    message: "both networks separate these people equally well; using zf",
+  });
+  throws(() => betterNetwork([]), /no networks/);
+});
+
+Deno.test("knownStrangerSplit: hand-worked splits, the stranger and the classifier kind", () => {
+  // people 0, 1, 2 known (4, 5, 4 photos), person 3 the stranger; each known one has ≥ 4 → 3 held out
+  const labels = [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 0, 1, 2, 1];
+  const s = knownStrangerSplit(labels, 4);
+  equal(s.known, 3);
+  equal(s.heldOut, 3);
+  // person 0: photos 0 4 8 11 → train 0; person 1: 1 5 9 12 14 → train 1 5; person 2: 2 6 10 13 → train 2
+  deepEqual(s.train, [0, 1, 2, 5]);
+  deepEqual(s.test, [4, 6, 8, 9, 10, 11, 12, 13, 14]);
+  deepEqual(s.stranger, [3, 7]);
+  deepEqual(s.spec, { kind: "knn", k: 1 }); // one training photo each: nearest neighbour
+
+  // eight photos each of three people: 5 train each → SVM; two people: nobody is a stranger
+  const many = Array.from({ length: 24 }, (_, i) => i % 3);
+  const m = knownStrangerSplit(many, 3);
+  equal(m.known, 2);
+  equal(m.train.length, 10);
+  equal(m.stranger.length, 8);
+  deepEqual(m.spec, { kind: "svm", kernel: "rbf", C: 10, gamma: "scale" });
+  const two = knownStrangerSplit([0, 1, 0, 1, 1], 2);
+  equal(two.known, 2);
+  equal(two.heldOut, 1); // person 0 has only 2 photos
+  deepEqual([two.train, two.test, two.stranger], [[0, 1, 3], [2, 4], []]);
+  // every photo lands in exactly one of the three lists
+  for (const t of [s, m, two]) {
+    const all = [...t.train, ...t.test, ...t.stranger].sort((a, b) => a - b);
+    deepEqual(all, Array.from({ length: all.length }, (_, i) => i));
+  }
+  throws(() => knownStrangerSplit([0, 0], 1), /at least 2 people/);
+  throws(() => knownStrangerSplit([0, 5], 3), /label 5 outside 0…2/);
+  throws(() => knownStrangerSplit([0, 0, 2], 3), /person 1 has no photos/);
+});
+
+Deno.test("heldOutPredictions: a 1-NN on points in the plane, one of them misclassified", async () => {
+  // person 0 near (0, 0), person 1 near (10, 0); photo 3 (person 1) sits next to person 0
+  const x = Float32Array.from([0, 0, 10, 0, 1, 0, 2, 0, 9, 0]);
+  const labels = [0, 1, 0, 1, 1];
+  const paths = ["a0", "b0", "a1", "b1", "b2"];
+  const clf = await fitClassifier({ kind: "knn", k: 1 }, gatherRows(x, 2, [0, 1]), 2, [0, 1]);
+  const r = heldOutPredictions(clf, x, 2, [2, 3, 4], { labels, paths }, ["Ann", "Bob"]);
+  deepEqual(r.rows.map((p) => [p.photo, p.person, p.predicted, p.confidence, p["p(true person)"]]), [
+    ["a1", "Ann", "Ann", 1, 1],
+    ["b1", "Bob", "Ann", 1, 0],
+    ["b2", "Bob", "Bob", 1, 1],
+  ]);
+  equal(r.accuracy, 2 / 3);
+  ok(Number.isNaN(heldOutPredictions(clf, x, 2, [], { labels, paths }, ["Ann", "Bob"]).accuracy));
+});

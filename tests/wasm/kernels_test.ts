@@ -1,0 +1,403 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-layers"; // registers all op gradients (tfjs-core alone registers none)
+import { assertAllClose, deepEqual, equal } from "../assert.ts";
+import { installWasmTrainingKernels } from "../../lib/wasm/mod.ts";
+import { simplifyPerm, transposeArray, transposeKernel } from "../../lib/wasm/transpose.ts";
+import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "../../lib/wasm/conv_grads.ts";
+import { lrnGradKernel, lrnKernel } from "../../lib/wasm/lrn.ts";
+import { maxPoolGradKernel, splitVKernel } from "../../lib/wasm/layout_kernels.ts";
+import { swapPays } from "../../lib/wasm/matmul.ts";
+import { fusedBatchNormKernel } from "../../lib/wasm/batch_norm.ts";
+import { original } from "../../lib/wasm/kernel_util.ts";
+
+/** Deterministic pseudo-random values in [-1, 1) so both backends see identical inputs. */
+function rand(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    a[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return a;
+}
+
+async function on<T>(backend: string, f: () => T): Promise<T> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  if (backend === "wasm") installWasmTrainingKernels();
+  return f();
+}
+
+interface ConvCase {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+  s: number;
+  pad: "same" | "valid";
+}
+
+/** Gradients of sum(conv2d(x, W) ⊙ dy) with respect to x and W, as plain arrays. */
+function convGrads(c: ConvCase, seed: number): { dx: Float32Array; dw: Float32Array; y: Float32Array } {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(rand(c.n * c.h * c.w * c.cin, seed), [c.n, c.h, c.w, c.cin]);
+    const w = tf.tensor4d(rand(c.k * c.k * c.cin * c.cout, seed + 1), [c.k, c.k, c.cin, c.cout]);
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
+    const y = f(x, w);
+    const dy = tf.tensor(rand(y.size, seed + 2), y.shape);
+    const [dx, dw] = tf.grads(f)([x, w], dy);
+    return {
+      dx: dx.dataSync() as Float32Array,
+      dw: dw.dataSync() as Float32Array,
+      y: y.dataSync() as Float32Array,
+    };
+  });
+}
+
+// Every kernel/stride the two networks use, at even and odd sizes, plus 'valid' padding.
+const CASES: ConvCase[] = [];
+for (const [k, s] of [[7, 2], [1, 1], [3, 1], [3, 2], [5, 1], [5, 2]]) {
+  for (const h of [3, 5, 6, 7, 12, 25]) {
+    if (k === 7 && h < 6) continue;
+    CASES.push({ n: 2, h, w: h, cin: 3, cout: 4, k, s, pad: "same" });
+  }
+}
+CASES.push({ n: 3, h: 24, w: 24, cin: 1, cout: 8, k: 7, s: 2, pad: "same" });
+CASES.push({ n: 2, h: 48, w: 48, cin: 2, cout: 3, k: 7, s: 2, pad: "same" });
+CASES.push({ n: 2, h: 9, w: 7, cin: 5, cout: 3, k: 3, s: 2, pad: "valid" });
+CASES.push({ n: 1, h: 8, w: 11, cin: 2, cout: 6, k: 5, s: 1, pad: "valid" });
+CASES.push({ n: 2, h: 6, w: 10, cin: 4, cout: 3, k: 3, s: 2, pad: "same" });
+// Shapes of the networks' stems (7×7×1) at small sizes, and more images than one chunk of the
+// filter gradient holds (4096 output positions: 3 images of 35×35 per chunk here, the last short).
+CASES.push({ n: 3, h: 25, w: 23, cin: 1, cout: 52, k: 7, s: 2, pad: "same" });
+CASES.push({ n: 2, h: 14, w: 14, cin: 1, cout: 49, k: 7, s: 2, pad: "valid" });
+CASES.push({ n: 2, h: 9, w: 10, cin: 2, cout: 20, k: 3, s: 1, pad: "same" });
+CASES.push({ n: 7, h: 70, w: 70, cin: 3, cout: 2, k: 5, s: 2, pad: "same" });
+
+Deno.test("wasm conv2d gradients match the cpu backend elementwise", async () => {
+  let seed = 10;
+  for (const c of CASES) {
+    seed += 7;
+    const ref = await on("cpu", () => convGrads(c, seed));
+    const got = await on("wasm", () => convGrads(c, seed));
+    const what = `k${c.k}/s${c.s} ${c.pad} ${c.n}x${c.h}x${c.w}x${c.cin}->${c.cout}`;
+    assertAllClose(got.y, ref.y, 1e-4, `${what} y`);
+    assertAllClose(got.dx, ref.dx, 1e-4, `${what} dx`);
+    assertAllClose(got.dw, ref.dw, 1e-4, `${what} dW`);
+  }
+});
+
+Deno.test("wasm conv2d gradients are not all zero (the comparison is not vacuous)", async () => {
+  const c: ConvCase = { n: 2, h: 7, w: 7, cin: 3, cout: 4, k: 5, s: 2, pad: "same" };
+  const got = await on("wasm", () => convGrads(c, 3));
+  const norm = (a: Float32Array) => a.reduce((s, v) => s + v * v, 0);
+  equal(norm(got.dx) > 1, true);
+  equal(norm(got.dw) > 1, true);
+});
+
+Deno.test("wasm matMul with transposed operands matches the cpu backend", async () => {
+  const shapes: [number[], number[], boolean, boolean][] = [
+    [[5, 7], [7, 3], false, false],
+    [[7, 5], [7, 3], true, false],
+    [[5, 7], [3, 7], false, true],
+    [[7, 5], [3, 7], true, true],
+    [[2, 7, 5], [2, 3, 7], true, true],
+    // a dense layer's dy·Wᵀ: taken as (W·dyᵀ)ᵀ (see swapPays)
+    [[4, 30], [50, 30], false, true],
+    [[32, 64], [150, 64], false, true],
+  ];
+  for (const [sa, sb, ta, tb] of shapes) {
+    const run = () =>
+      tf.tidy(() => {
+        const a = tf.tensor(rand(sa.reduce((p, q) => p * q), 1), sa);
+        const b = tf.tensor(rand(sb.reduce((p, q) => p * q), 2), sb);
+        return tf.matMul(a, b, ta, tb).dataSync();
+      });
+    const ref = await on("cpu", run);
+    const got = await on("wasm", run);
+    assertAllClose(got, ref, 1e-5, `matMul ${sa} ${sb} ${ta} ${tb}`);
+  }
+});
+
+/** Brute-force transpose by index arithmetic, the reference for the fast one. */
+function bruteTranspose(x: Float32Array, shape: number[], perm: number[]): Float32Array {
+  const r = shape.length;
+  const outShape = perm.map((p) => shape[p]);
+  const inStride = new Array<number>(r).fill(1);
+  for (let i = r - 2; i >= 0; i--) inStride[i] = inStride[i + 1] * shape[i + 1];
+  const out = new Float32Array(x.length);
+  const idx = new Array<number>(r).fill(0);
+  for (let o = 0; o < x.length; o++) {
+    let src = 0;
+    for (let i = 0; i < r; i++) src += idx[i] * inStride[perm[i]];
+    out[o] = x[src];
+    for (let i = r - 1; i >= 0; i--) {
+      if (++idx[i] < outShape[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+Deno.test("a·bᵀ taken as (b·aᵀ)ᵀ gives the same bits as with b transposed first", async () => {
+  equal(swapPays([1, 32, 1024], [1, 2304, 1024]), true);
+  equal(swapPays([1, 32, 8], [1, 4, 8]), false);
+  equal(swapPays([2, 32, 1024], [2, 2304, 1024]), false); // batched: the slow loop either way
+  const [sa, sb] = [[32, 96], [200, 96]];
+  const { swapped, explicit } = await on("wasm", () =>
+    tf.tidy(() => {
+      const a = tf.tensor(rand(sa[0] * sa[1], 5), sa);
+      const b = tf.tensor(rand(sb[0] * sb[1], 6), sb);
+      return {
+        swapped: tf.matMul(a, b, false, true).dataSync(),
+        explicit: tf.matMul(a, tf.transpose(b)).dataSync(),
+      };
+    }));
+  deepEqual(swapped, explicit);
+});
+
+Deno.test("JS transpose matches a brute-force transpose, including on the wasm backend", async () => {
+  const cases: [number[], number[]][] = [
+    [[5, 7], [1, 0]],
+    [[3, 4, 5, 6], [3, 1, 2, 0]],
+    [[3, 4, 5, 6], [1, 2, 0, 3]],
+    [[3, 4, 5, 6], [0, 3, 1, 2]],
+    [[2, 1, 5, 33], [3, 2, 1, 0]],
+    [[2, 3, 4, 5, 6], [4, 0, 1, 2, 3]],
+    [[70, 45], [1, 0]],
+  ];
+  for (const [shape, perm] of cases) {
+    const n = shape.reduce((p, q) => p * q);
+    const x = rand(n, n);
+    const want = bruteTranspose(x, shape, perm);
+    const out = new Float32Array(n);
+    transposeArray(x, shape, perm, out);
+    deepEqual(out, want, `transposeArray ${shape} ${perm}`);
+    const viaWasm = await on("wasm", () => tf.tidy(() => tf.transpose(tf.tensor(x, shape), perm).dataSync()));
+    deepEqual(viaWasm, want, `wasm Transpose ${shape} ${perm}`);
+  }
+  deepEqual(simplifyPerm([2, 3, 4, 5], [0, 1, 3, 2]), { shape: [6, 4, 5], perm: [0, 2, 1] });
+});
+
+Deno.test("wasm max-pool gradient matches the cpu backend, ties included", async () => {
+  const cases: [number[], number, number, "same" | "valid"][] = [
+    [[2, 7, 7, 3], 3, 2, "same"],
+    [[2, 6, 6, 5], 3, 1, "same"],
+    [[1, 12, 12, 4], 3, 2, "same"],
+    [[2, 25, 25, 2], 3, 2, "same"],
+    [[2, 9, 8, 3], 2, 2, "valid"],
+  ];
+  for (const [shape, k, s, pad] of cases) {
+    const n = shape.reduce((p, q) => p * q);
+    // Few distinct levels (and many zeros, as after a ReLU) force ties inside windows.
+    const xs = rand(n, n).map((v) => Math.max(0, Math.round(v * 3)));
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xs, shape as [number, number, number, number]);
+        const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad);
+        const dy = tf.tensor(rand(f(x).size, 9), f(x).shape);
+        return tf.grad(f)(x, dy).dataSync();
+      });
+    const ref = await on("cpu", run);
+    const got = await on("wasm", run);
+    assertAllClose(got, ref, 1e-6, `maxPool grad ${shape} k${k} s${s} ${pad}`);
+  }
+});
+
+Deno.test("wasm max-pool gradient without the forward output falls back to a full window scan", async () => {
+  await on("wasm", () => undefined);
+  const shape: [number, number, number, number] = [1, 5, 5, 2];
+  const xs = rand(50, 3).map((v) => Math.round(v * 2)); // ties
+  const got = tf.tidy(() => {
+    const x = tf.tensor4d(xs, shape);
+    const dy = tf.tensor4d(rand(18, 4), [1, 3, 3, 2]);
+    const r = tf.engine().runKernel("MaxPoolGrad", { dy, input: x }, {
+      filterSize: 3,
+      strides: 2,
+      pad: "same",
+    });
+    return (r as tf.Tensor).dataSync();
+  });
+  // brute force: each window's gradient to its first (row-major) maximum
+  const dys = rand(18, 4);
+  const want = new Float32Array(50);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      for (let c = 0; c < 2; c++) {
+        let best = -Infinity, at = -1;
+        for (let y = Math.max(0, 2 * i - 1); y < Math.min(5, 2 * i + 2); y++) {
+          for (let z = Math.max(0, 2 * j - 1); z < Math.min(5, 2 * j + 2); z++) {
+            const v = xs[(y * 5 + z) * 2 + c];
+            if (v > best) [best, at] = [v, (y * 5 + z) * 2 + c];
+          }
+        }
+        want[at] += dys[(i * 3 + j) * 2 + c];
+      }
+    }
+  }
+  assertAllClose(got, want, 1e-6, "maxPool grad without output");
+});
+
+/** y = x·N^−β and its gradient by the definition, one element at a time (float64). */
+function lrnReference(
+  x: Float32Array,
+  dy: Float32Array,
+  depth: number,
+  r: number,
+  bias: number,
+  alpha: number,
+  beta: number,
+): { y: Float64Array; dx: Float64Array } {
+  const y = new Float64Array(x.length);
+  const dx = new Float64Array(x.length);
+  const norm = (i: number) => {
+    const base = i - (i % depth);
+    let s = 0;
+    for (let k = Math.max(base, i - r); k <= Math.min(base + depth - 1, i + r); k++) s += x[k] * x[k];
+    return bias + alpha * s;
+  };
+  for (let i = 0; i < x.length; i++) y[i] = x[i] * Math.pow(norm(i), -beta);
+  // dx_k = Σ_i dy_i ∂y_i/∂x_k, with ∂y_i/∂x_k = δ_ik N_i^−β − 2αβ x_i x_k N_i^(−β−1) for k in i's window
+  for (let i = 0; i < x.length; i++) {
+    const base = i - (i % depth);
+    const n = norm(i);
+    for (let k = Math.max(base, i - r); k <= Math.min(base + depth - 1, i + r); k++) {
+      let d = -2 * alpha * beta * x[i] * x[k] * Math.pow(n, -beta - 1);
+      if (k === i) d += Math.pow(n, -beta);
+      dx[k] += dy[i] * d;
+    }
+  }
+  return { y, dx };
+}
+
+Deno.test("wasm LRN and its gradient match a by-definition loop and the cpu backend", async () => {
+  const cases: [number[], number, number, number, number][] = [
+    [[2, 3, 3, 7], 2, 1, 1e-4 / 5, 0.75], // Inception's setting (PyTorch size 5)
+    [[1, 2, 4, 12], 2, 2, 0.3, 0.75], // large alpha: the second term matters
+    [[2, 2, 2, 3], 2, 1, 0.5, 0.5], // window wider than the channels
+    [[1, 3, 2, 9], 1, 0.5, 0.2, 0.6], // general beta
+    [[1, 1, 2, 1], 3, 1, 0.7, 0.75],
+  ];
+  for (const [shape, r, bias, alpha, beta] of cases) {
+    const n = shape.reduce((p, q) => p * q);
+    const xs = rand(n, n + 1).map((v) => 2 * v);
+    const dys = rand(n, n + 2);
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xs, shape as [number, number, number, number]);
+        const f = (a: tf.Tensor) => tf.localResponseNormalization(a as tf.Tensor4D, r, bias, alpha, beta);
+        return { y: f(x).dataSync(), dx: tf.grad(f)(x, tf.tensor(dys, shape)).dataSync() };
+      });
+    const what = `LRN ${shape} r${r} bias${bias} alpha${alpha} beta${beta}`;
+    const want = lrnReference(xs, dys, shape[3], r, bias, alpha, beta);
+    const got = await on("wasm", run);
+    assertAllClose(got.y, want.y, 1e-5, `${what} y`);
+    assertAllClose(got.dx, want.dx, 1e-5, `${what} dx`);
+    const ref = await on("cpu", run);
+    assertAllClose(got.y, ref.y, 1e-5, `${what} y vs cpu`);
+    assertAllClose(got.dx, ref.dx, 1e-5, `${what} dx vs cpu`);
+  }
+});
+
+Deno.test("wasm FusedBatchNorm has the build's own bits and matches the definition", async () => {
+  // [shape, epsilon, with offset, with scale, per-channel mean (false: one broadcast scalar)]
+  const cases: [number[], number, boolean, boolean, boolean][] = [
+    [[2, 5, 5, 7], 1e-3, true, true, true],
+    [[3, 4, 6], 1e-5, false, true, true],
+    [[4, 9], 0.1, true, false, true],
+    [[2, 2, 3], 1e-3, false, false, true],
+    [[2, 3, 4], 1e-3, true, true, false], // falls back to the build's kernel
+  ];
+  for (const [shape, eps, withOffset, withScale, perChannel] of cases) {
+    const what =
+      `batchNorm ${shape} eps ${eps} offset ${withOffset} scale ${withScale} perChannel ${perChannel}`;
+    const n = shape.reduce((p, q) => p * q);
+    const c = perChannel ? shape[shape.length - 1] : 1;
+    const xs = rand(n, n).map((v) => 3 * v + 0.5);
+    const ms = rand(c, c + 1);
+    const vs = rand(c, c + 2).map((v) => v + 1.5);
+    const os = rand(c, c + 3);
+    const ss = rand(c, c + 4).map((v) => v + 1);
+    const { got, build } = await on("wasm", () =>
+      tf.tidy(() => {
+        const [x, m, v, o, s] = [
+          tf.tensor(xs, shape),
+          tf.tensor(ms),
+          tf.tensor(vs),
+          tf.tensor(os),
+          tf.tensor(ss),
+        ];
+        const inputs: tf.NamedTensorInfoMap = { x, mean: m, variance: v };
+        if (withOffset) inputs.offset = o;
+        if (withScale) inputs.scale = s;
+        const args = { inputs, backend: tf.backend(), attrs: { varianceEpsilon: eps } };
+        equal(tf.getKernel("FusedBatchNorm", "wasm")?.kernelFunc, fusedBatchNormKernel, "ours registered");
+        const ref = tf.engine().makeTensorFromTensorInfo(original("FusedBatchNorm")(args) as tf.TensorInfo);
+        const y = tf.batchNorm(x, m, v, withOffset ? o : undefined, withScale ? s : undefined, eps);
+        return { got: y.dataSync(), build: ref.dataSync() };
+      }));
+    deepEqual(Array.from(got), Array.from(build), `${what}: bits of the build's kernel`);
+    const want = Array.from(xs, (x, i) => {
+      const k = i % c;
+      return (withOffset ? os[k] : 0) + (x - ms[k]) * (withScale ? ss[k] : 1) / Math.sqrt(vs[k] + eps);
+    });
+    assertAllClose(got, want, 1e-5, `${what}: definition`);
+  }
+});
+
+Deno.test("wasm Tile, Sum/Mean over leading axes and SplitV match the cpu backend", async () => {
+  const run = () =>
+    tf.tidy(() => {
+      const a = tf.tensor(rand(5, 1), [1, 1, 1, 5]);
+      const b = tf.tensor(rand(6, 2), [2, 3]);
+      const c = tf.tensor(rand(2 * 3 * 4 * 5, 3), [2, 3, 4, 5]);
+      const d = tf.tensor(rand(2 * 3 * 9, 4), [2, 3, 9]);
+      const outs: tf.Tensor[] = [
+        tf.tile(a, [2, 3, 4, 1]),
+        tf.tile(b, [3, 2]),
+        tf.tile(tf.tensor([1, 2, 3], [3], "int32"), [2]),
+        tf.sum(c, [0, 1, 2]),
+        tf.sum(c, [0], true),
+        tf.sum(c, [1]),
+        tf.sum(c, [2, 0, 1]),
+        tf.mean(c, [0, 1, 2], true),
+        tf.mean(c, [0, 1]),
+        ...tf.split(d, [2, 3, 4], 2),
+        ...tf.split(d, [1, 2], 1),
+        ...tf.split(c, 2, 0),
+      ];
+      return outs.map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+    });
+  const ref = await on("cpu", run);
+  const got = await on("wasm", run);
+  equal(got.length, ref.length);
+  for (let i = 0; i < ref.length; i++) {
+    deepEqual(got[i].shape, ref[i].shape, `output ${i} shape`);
+    assertAllClose(got[i].values, ref[i].values, 1e-6, `output ${i}`);
+  }
+});
+
+Deno.test("installWasmTrainingKernels puts the project's kernels in the wasm registry (so the tests above use them)", async () => {
+  await on("wasm", () => undefined);
+  const names = installWasmTrainingKernels();
+  const expect: [string, unknown][] = [
+    ["Conv2DBackpropFilter", conv2DBackpropFilterKernel],
+    ["Conv2DBackpropInput", conv2DBackpropInputKernel],
+    ["Transpose", transposeKernel],
+    ["MaxPoolGrad", maxPoolGradKernel],
+    ["SplitV", splitVKernel],
+    ["LRN", lrnKernel],
+    ["LRNGrad", lrnGradKernel],
+    ["FusedBatchNorm", fusedBatchNormKernel],
+  ];
+  for (const [name, fn] of expect) {
+    equal(names.includes(name), true, `${name} listed`);
+    equal(tf.getKernel(name, "wasm")?.kernelFunc, fn, `${name} registered`);
+  }
+  deepEqual(installWasmTrainingKernels(), names, "idempotent");
+});
