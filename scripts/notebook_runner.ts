@@ -80,12 +80,16 @@ export interface ExecuteOptions {
   kernel?: string;
   /** Extra environment for the kernel. */
   env?: Record<string, string>;
+  /** If the run fails, write the notebook as executed so far here (nbconvert itself writes nothing). */
+  failedCopy?: string;
 }
 
 /**
  * Execute a notebook headless: `jupyter nbconvert` with nbconvert's executor changed in one respect,
- * outputs the Deno kernel publishes after a cell's end are kept (scripts/jupyter/late_outputs.py).
- * A failing cell fails the command, with nbconvert's usual report on stderr (see parseCellError).
+ * outputs the Deno kernel publishes after a cell's end are kept, and errors the kernel would lose (a
+ * throw in a timer, an unawaited rejection, Deno.exit, a dead kernel) fail the cell they surface in
+ * (scripts/jupyter/late_outputs.py). A failing cell fails the command, with nbconvert's usual report
+ * on stderr (see parseCellError).
  */
 export function executeNotebook(notebook: string, opts: ExecuteOptions = {}): Promise<CommandResult> {
   const pythonPath = [join(REPO_ROOT, "scripts", "jupyter"), Deno.env.get("PYTHONPATH")].filter(Boolean).join(
@@ -99,6 +103,7 @@ export function executeNotebook(notebook: string, opts: ExecuteOptions = {}): Pr
     "--LateOutputExecutor.enabled=True",
     `--LateOutputExecutor.timeout=${opts.timeout ?? -1}`,
     `--LateOutputExecutor.kernel_name=${opts.kernel ?? "deno"}`,
+    ...(opts.failedCopy ? [`--LateOutputExecutor.failed_copy=${opts.failedCopy}`] : []),
     ...(opts.outDir ? ["--output-dir", opts.outDir] : ["--inplace"]),
     notebook,
   ];

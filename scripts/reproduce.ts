@@ -5,9 +5,13 @@
  *
  * quick/full execute the notebooks in place (so the committed notebooks carry real outputs) and write
  * `figures/`; smoke writes executed notebooks and figures under `build/smoke/` so a CI-sized run never
- * overwrites committed results (`outputsInPlace` in lib/profiles.ts). Stops at the first failing cell, naming notebook and cell.
+ * overwrites committed results (`outputsInPlace` in lib/profiles.ts). Stops at the first failing cell, naming
+ * notebook and cell, and keeps the notebook as executed up to the failure in `build/failed/` (git-ignored).
+ * Errors the Deno kernel would lose (a throw in a timer, an unawaited rejection, Deno.exit) fail the cell
+ * too (scripts/jupyter/late_outputs.py).
  */
-import { basename, join } from "node:path";
+import { existsSync, rmSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 import { env, profile, REPO_ROOT } from "../lib/config.ts";
 import { profileSettings } from "../lib/profiles.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
@@ -39,13 +43,25 @@ const inPlace = profileSettings(prof).outputsInPlace;
 const outDir = values.out ?? (inPlace ? undefined : join(REPO_ROOT, "build", prof, "notebooks"));
 const figures = env("FACENET_FIGURES") ?? (inPlace ? undefined : join(REPO_ROOT, "build", prof, "figures"));
 
-await ensureJupyter();
 let notebooks = listNotebooks(join(REPO_ROOT, "notebooks"));
-if (values.only) {
+if (values.only !== undefined) {
+  // An empty name would match every notebook: `--only " "` is a mistake, not "all".
   const want = values.only.split(",").map((s) => s.trim());
+  if (want.some((w) => w === "")) {
+    exitWithUsage(`--only takes notebook numbers or names separated by commas, got "${values.only}"`, USAGE);
+  }
+  const unmatched = want.filter((w) => !notebooks.some((nb) => basename(nb).startsWith(w)));
+  if (unmatched.length) exitWithUsage(`no notebook matches --only ${unmatched.join(",")}`, USAGE);
   notebooks = notebooks.filter((nb) => want.some((w) => basename(nb).startsWith(w)));
 }
-if (notebooks.length === 0) exitWithUsage(`no notebook matches --only ${values.only}`, USAGE);
+
+// A failure (a missing tool, a kernel that will not start) ends the script with its message, not a stack.
+try {
+  await ensureJupyter();
+} catch (e) {
+  console.error(`✗ ${e instanceof Error ? e.message : e}`);
+  Deno.exit(1);
+}
 
 console.log(
   `Reproducing ${notebooks.length} notebooks, profile ${prof}` +
@@ -58,17 +74,27 @@ for (const nb of notebooks) {
   const name = basename(nb, ".ipynb");
   const t0 = performance.now();
   console.log(`▶ ${name} …`);
-  const r = await executeNotebook(nb, { outDir, timeout, env: kernelEnv });
+  const failedCopy = join(REPO_ROOT, "build", "failed", `${name}.ipynb`);
+  rmSync(failedCopy, { force: true });
+  const r = await executeNotebook(nb, { outDir, timeout, env: kernelEnv, failedCopy }).catch((e) => {
+    console.error(`✗ ${name}: could not run jupyter nbconvert: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  });
   const seconds = (performance.now() - t0) / 1000;
   if (r.code !== 0) {
     const err = parseCellError(r.stderr);
     const idx = err ? findCellBySource(nb, err.source) : undefined;
+    const first = err?.source.split("\n").find((l) => l.trim() !== "")?.trim();
     console.error(
       `✗ ${name} failed after ${seconds.toFixed(0)} s` +
-        (idx !== undefined ? ` in code cell #${idx + 1}` : ""),
+        (idx !== undefined ? ` in code cell #${idx + 1}` : err ? " in a cell" : "") +
+        (first !== undefined ? ` (${first.length > 60 ? first.slice(0, 57) + "…" : first})` : ""),
     );
     if (err) console.error(`--- cell source ---\n${err.source}\n--- error ---\n${err.error}`);
     else console.error(r.stderr.slice(-4000));
+    if (existsSync(failedCopy)) {
+      console.error(`The notebook as executed up to the failure: ${relative(Deno.cwd(), failedCopy)}`);
+    }
     Deno.exit(1);
   }
   const missing = checkExpectedFigures(join(REPO_ROOT, "notebooks", "expected_figures.json"), name, figures);

@@ -148,10 +148,35 @@ export async function saveCheckpoint(
   const dir = join(runDir, CHECKPOINT);
   const tmp = await freshTmpDir(dir);
   await model.save(folderSaveHandler(tmp));
-  const opt = await optimizer.getWeights();
+  const opt = [...await optimizer.getWeights(), ...adamProducts(optimizer)];
   await writeTensors(tmp, "optimizer", opt);
   // getWeights returns the optimizer's own slot variables (keep) plus a fresh iteration count (free).
   for (const t of opt) if (!(t.tensor instanceof tf.Variable)) t.tensor.dispose();
   await Deno.writeTextFile(join(tmp, "state.json"), JSON.stringify(state));
   await commitDir(tmp, dir);
+}
+
+/**
+ * Adam's running products β1^(t+1), β2^(t+1) (its bias corrections), as checkpoint entries; none for
+ * SGD. A live run multiplies them step by step in float32, but tfjs's `Adam.setWeights` recomputes
+ * them with `pow`, which differs in the last bit at some steps: resuming a ZF run after epoch 1 then
+ * changed 4.88M of its 6.7M weights. So the checkpoint keeps the products and {@link restoreOptimizer}
+ * puts them back as they were.
+ */
+function adamProducts(optimizer: tf.Optimizer): NamedTensor[] {
+  const o = optimizer as unknown as Record<string, unknown>;
+  return ADAM_PRODUCTS.filter((k) => o[k] instanceof tf.Variable)
+    .map((k) => ({ name: `adam/${k}`, tensor: o[k] as tf.Variable }));
+}
+const ADAM_PRODUCTS = ["accBeta1", "accBeta2"] as const;
+
+/** Put a checkpoint's optimizer state back: tfjs's own slots and step count, then Adam's products. */
+export async function restoreOptimizer(optimizer: tf.Optimizer, saved: NamedTensor[]): Promise<void> {
+  const products = saved.filter((t) => t.name.startsWith("adam/"));
+  await optimizer.setWeights(saved.filter((t) => !t.name.startsWith("adam/")));
+  // Checkpoints written before the products were saved keep setWeights's pow values.
+  for (const live of adamProducts(optimizer)) {
+    const t = products.find((p) => p.name === live.name);
+    if (t) (live.tensor as tf.Variable).assign(t.tensor);
+  }
 }

@@ -31,11 +31,12 @@ import {
   type DataFingerprint,
   fingerprint,
   type HistoryRow,
+  loadCheckpoint,
+  restoreOptimizer,
   saveCheckpoint,
   writeHistoryCsv,
 } from "./checkpoint.ts";
 import { checkConfig, type ModelKind, resumeConflicts, type TrainConfig, trainingConfig } from "./config.ts";
-import { loadCheckpoint } from "./checkpoint.ts";
 import { PkSampler, trainingIdentities } from "./sampler.ts";
 import {
   disposeOptimizer,
@@ -218,8 +219,8 @@ async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
   }
   const moved = backendChange(ck.state, cfg, run.sampler.effectiveBatchSize);
   if (moved) run.log(moved);
-  await run.optimizer.setWeights(ck.optimizer);
-  tf.dispose(ck.optimizer.map((t) => t.tensor)); // setWeights copied them into its own variables
+  await restoreOptimizer(run.optimizer, ck.optimizer);
+  tf.dispose(ck.optimizer.map((t) => t.tensor)); // copied into the optimizer's own variables
   const epoch = ck.state.epoch;
   run.log(
     epoch >= cfg.epochs

@@ -8,41 +8,106 @@ figure or a table at random (measured: 0 to 3 of notebook 05's 19 code cells per
 Every message names the request it answers (its parent header), so this preprocessor files a late
 message under the cell that sent that request, and after the last cell waits briefly for stragglers.
 Used as nbconvert's preprocessor instead of ExecutePreprocessor (see scripts/reproduce.ts); errors
-are reported exactly as nbconvert reports them.
+are reported in nbconvert's form (scripts/notebook_runner.ts parseCellError reads it).
+
+It also fails the run on errors the Deno kernel loses. Observed with deno 2.9.6: an exception thrown
+in a timer callback and an unawaited rejected promise publish nothing at all (no iopub message, nothing
+on the kernel's stderr; the cell and the notebook "succeed"), and `Deno.exit(0)` kills the kernel, which
+nbclient reports as a DeadKernelError naming no cell. So before the first cell a hidden prelude (PRELUDE)
+installs global "error" and "unhandledrejection" handlers that publish the error as an iopub `error`
+message (Deno.jupyter.broadcast, whose parent is the request running or last run), and makes
+Deno.exit throw instead of ending the kernel. An `error` message for a cell whose reply was "ok" then
+fails the run naming that cell; a kernel that dies anyway is reported with the cell that was running.
+With `failed_copy` set, a failed run writes the notebook executed so far there.
 """
 
+import os
 import time
 from queue import Empty
 
-from nbclient.exceptions import CellExecutionComplete
+import nbformat
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError, DeadKernelError
 from nbclient.util import ensure_async
 from nbconvert.preprocessors import ExecutePreprocessor, coalesce_streams
+from traitlets import Unicode
 
 # After the last cell: stop once no message came for QUIET s, and after MAX_DRAIN s in any case.
 QUIET = 0.5
 MAX_DRAIN = 5.0
 
+# Run silently before the first cell; a block, so it adds no names to the notebook's scope.
+PRELUDE = r"""{
+  const report = (e) => Deno.jupyter.broadcast("error", {
+    ename: e instanceof Error ? e.name : "Error",
+    evalue: e instanceof Error ? e.message : String(e),
+    traceback: [e instanceof Error && e.stack ? e.stack : String(e)],
+  });
+  globalThis.addEventListener("error", (ev) => { ev.preventDefault(); report(ev.error); });
+  globalThis.addEventListener("unhandledrejection", (ev) => { ev.preventDefault(); report(ev.reason); });
+  Deno.exit = (code) => {
+    throw new Error(`Deno.exit(${code ?? ""}) in a notebook: it would end the kernel, not the notebook`);
+  };
+}"""
+LOST = ("Error raised outside the cell's own run (in a timer callback, an event handler or an "
+        "unawaited promise), noticed while this cell ran or after it:")
+
 
 class LateOutputExecutor(ExecutePreprocessor):
     """ExecutePreprocessor that files late kernel messages under the cell they belong to."""
+
+    failed_copy = Unicode("", help="Where a failed run writes the notebook executed so far").tag(config=True)
 
     def __init__(self, **kw):
         super().__init__(**kw)
         self._cells = {}  # request msg_id -> (cell, index) of every cell run so far
         self._last_code = -1  # index of the notebook's last code cell
+        self._prelude_run = False
+        self._lost = []  # (cell, error message content) of every error message that arrived
 
     def preprocess(self, nb, resources=None, km=None):
         code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         self._last_code = code[-1] if code else -1
-        nb, resources = super().preprocess(nb, resources, km=km)
+        try:
+            nb, resources = super().preprocess(nb, resources, km=km)
+        except Exception:
+            if self.failed_copy:
+                os.makedirs(os.path.dirname(os.path.abspath(self.failed_copy)), exist_ok=True)
+                nbformat.write(coalesce_streams(nb, resources or {})[0], self.failed_copy)
+            raise
         # nbconvert merges a cell's consecutive stream outputs after its own executor; so do we.
         return coalesce_streams(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if not self._prelude_run:
+            self._prelude_run = True
+            reply = self.wait_for_reply(self.kc.execute(PRELUDE, silent=True, store_history=False))
+            if reply is None or reply["content"]["status"] != "ok":
+                raise RuntimeError(f"the notebook prelude failed in the kernel: {reply and reply['content']}")
+        try:
+            result = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError as e:
+            raise CellExecutionError.from_cell_and_msg(cell, {
+                "ename": "DeadKernelError",
+                "evalue": "the kernel died while this cell ran",
+                "traceback": [f"The kernel died while running this cell (a crash, a signal or running "
+                              f"out of memory): {e}"],
+            }) from e
+        if self._lost:
+            earlier, content = self._lost[0]
+            tb = [LOST, *(content.get("traceback") or [])]
+            raise CellExecutionError.from_cell_and_msg(earlier, {**content, "traceback": tb})
+        return result
+
+    def _note_error(self, msg, cell):
+        if msg["msg_type"] == "error":
+            self._lost.append((cell, msg["content"]))
 
     def _file_late(self, msg):
         """Process a message that answers an earlier cell's request; ignore anything else."""
         earlier = self._cells.get(msg["parent_header"].get("msg_id"))
         if earlier is None or msg["msg_type"] == "status":
             return
+        self._note_error(msg, earlier[0])
         try:
             self.process_message(msg, *earlier)
         except CellExecutionComplete:
@@ -55,6 +120,7 @@ class LateOutputExecutor(ExecutePreprocessor):
             if msg["parent_header"].get("msg_id") != parent_msg_id:
                 self._file_late(msg)
                 continue
+            self._note_error(msg, cell)
             try:
                 self.process_message(msg, cell, cell_index)
             except CellExecutionComplete:

@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "../assert.ts";
+import { deepEqual, equal, ok } from "../assert.ts";
 import {
   checkExpectedFigures,
   type CommandResult,
@@ -73,7 +73,9 @@ interface Cell {
  * Jupyter data dir whose only kernel is this Deno binary (no change to the user's): nbconvert's
  * result, and the executed cells when it wrote the notebook.
  */
-async function executeCells(cells: Cell[]): Promise<CommandResult & { cells?: Cell[] }> {
+async function executeCells(
+  cells: Cell[],
+): Promise<CommandResult & { cells?: Cell[]; failedCells?: Cell[] }> {
   const dir = Deno.makeTempDirSync();
   try {
     const spec = join(dir, "jupyter", "kernels", "deno");
@@ -98,9 +100,15 @@ async function executeCells(cells: Cell[]): Promise<CommandResult & { cells?: Ce
     const r = await executeNotebook(join(dir, "nb.ipynb"), {
       outDir: join(dir, "out"),
       env: { JUPYTER_PATH: join(dir, "jupyter") },
+      failedCopy: join(dir, "failed", "nb.ipynb"),
     });
-    const out = join(dir, "out", "nb.ipynb");
-    return existsSync(out) ? { ...r, cells: JSON.parse(Deno.readTextFileSync(out)).cells } : r;
+    const read = (f: string) =>
+      existsSync(f) ? JSON.parse(Deno.readTextFileSync(f)).cells as Cell[] : undefined;
+    return {
+      ...r,
+      cells: read(join(dir, "out", "nb.ipynb")),
+      failedCells: read(join(dir, "failed", "nb.ipynb")),
+    };
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -122,6 +130,11 @@ Deno.test({
     cells.push({ cell_type: "code", source: 'console.log("last");' });
     const r = await executeCells(cells);
     equal(r.code, 0, r.stderr);
+    equal(r.failedCells, undefined);
+    // the hidden prelude takes no execution count: cells count from 1
+    deepEqual(r.cells?.map((c) => (c as { execution_count?: number }).execution_count), [
+      ...Array.from({ length: n + 1 }, (_, i) => i + 1),
+    ]);
     const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : v ?? "");
     // each result's text without its run of x's
     const heads = (r.cells ?? []).map((c) =>
@@ -144,5 +157,94 @@ Deno.test({
     const e = parseCellError(r.stderr);
     equal(e?.source, bad);
     equal(e?.error.includes("boom in cell"), true, e?.error);
+  },
+});
+
+/**
+ * Run `sources` as code cells, expecting the run to fail in cell `failing` (an index into `sources`, or the
+ * indices it may be) with an error containing `message`: nbconvert's report names that cell
+ * (parseCellError + findCellBySource, as scripts/reproduce.ts does), and the notebook as executed so far
+ * is written.
+ */
+async function expectCellFailure(
+  sources: string[],
+  failingAt: number | number[],
+  message: string,
+): Promise<void> {
+  const r = await executeCells(sources.map((source) => ({ cell_type: "code", source })));
+  equal(r.code === 0, false, `the run succeeded:\n${r.stderr}`);
+  equal(r.cells, undefined);
+  const e = parseCellError(r.stderr);
+  const candidates = [failingAt].flat();
+  const failing = candidates.find((i) => sources[i] === e?.source);
+  ok(failing !== undefined, `expected cell ${candidates.join(" or ")} to be named:\n${r.stderr}`);
+  equal(e?.error.includes(message), true, e?.error);
+  const dir = Deno.makeTempDirSync();
+  const nb = join(dir, "nb.ipynb");
+  Deno.writeTextFileSync(
+    nb,
+    JSON.stringify({ cells: sources.map((source) => ({ cell_type: "code", source })) }),
+  );
+  equal(findCellBySource(nb, e!.source), failing);
+  Deno.removeSync(dir, { recursive: true });
+  // the partial copy holds the cells run before the failure, with their outputs
+  equal(r.failedCells?.length, sources.length);
+  equal(r.failedCells?.[0].outputs?.length !== 0, true, JSON.stringify(r.failedCells?.[0]));
+}
+
+Deno.test({
+  name: "executeNotebook fails, naming the cell, on a throw in a timer (the kernel itself reports nothing)",
+  ignore: !jupyter,
+  fn: async () => {
+    // The timer fires after its cell's reply: while the next cell waits (the error is noticed there), or,
+    // when a loaded machine delays the next request past the timer, still under its own cell.
+    await expectCellFailure(
+      [
+        'console.log("first")',
+        'setTimeout(() => { throw new Error("boom in timer"); }, 10); "scheduled"',
+        "await new Promise((r) => setTimeout(r, 500)); 2",
+        "3",
+      ],
+      [1, 2],
+      "boom in timer",
+    );
+    // As the last cell, it surfaces after the notebook's end, under that cell.
+    await expectCellFailure(
+      [
+        'console.log("first")',
+        'setTimeout(() => { throw new Error("late boom"); }, 10); "scheduled"',
+      ],
+      1,
+      "late boom",
+    );
+  },
+});
+
+Deno.test({
+  name: "executeNotebook fails, naming the cell, on an unawaited rejected promise",
+  ignore: !jupyter,
+  fn: async () => {
+    await expectCellFailure(
+      [
+        'console.log("first")',
+        'Promise.reject(new Error("rejected, never awaited")); "done"',
+        "3",
+      ],
+      1,
+      "rejected, never awaited",
+    );
+  },
+});
+
+Deno.test({
+  name: "executeNotebook fails, naming the cell, on Deno.exit(0) and on a kernel killed mid-cell",
+  ignore: !jupyter,
+  fn: async () => {
+    await expectCellFailure(['console.log("first")', "Deno.exit(0)", "3"], 1, "Deno.exit(0) in a notebook");
+    await expectCellFailure(
+      ['console.log("first")', 'Deno.kill(Deno.pid, "SIGKILL")', "3"],
+      1,
+      "kernel died",
+    );
   },
 });

@@ -1,0 +1,32 @@
+/**
+ * Child process of svm_folds_test.ts: starts SVM fold workers (lib/svm_fold_worker.ts) with a small
+ * fold and terminates each at a random moment, most of them while libsvm's WebAssembly is still
+ * compiling. With a streaming compile in the worker this aborted the whole process (V8's
+ * `Check failed: (validate_functions_job_handle_) == nullptr`, see lib/svm.ts); it must exit 0 and
+ * print how many workers it terminated before they answered.
+ */
+const rounds = Number(Deno.args[0] ?? 40);
+const n = 12;
+const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+const distances = new Float32Array(new SharedArrayBuffer(n * n * 4));
+for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) distances[i * n + j] = (i - j) ** 2 / n;
+const job = {
+  train: Int32Array.from({ length: 8 }, (_, i) => i),
+  test: Int32Array.from([8, 9, 10, 11]),
+  kernel: "rbf",
+  gamma: 0.5,
+  cost: 1,
+};
+
+let early = 0;
+for (let r = 0; r < rounds; r++) {
+  const w = new Worker(new URL("../../lib/classify/svm_fold_worker.ts", import.meta.url), { type: "module" });
+  let answered = false;
+  w.onmessage = () => answered = true;
+  w.postMessage({ id: r, job, data: { n, labels, distances } });
+  // Spread over worker start-up and the wasm compile (≈ 0.1-0.3 s here).
+  await new Promise((res) => setTimeout(res, (r * 7919) % 250));
+  if (!answered) early++;
+  w.terminate();
+}
+console.log(JSON.stringify({ rounds, early }));
