@@ -13,16 +13,17 @@ import { type Profile, profile, PROFILES } from "../lib/config.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { formatSummary } from "../lib/models/summary.ts";
-import { type ModelKind, train, TrainingDivergedError } from "../lib/training/mod.ts";
+import { lockRunDir, type ModelKind, runFolder, train, TrainingDivergedError } from "../lib/training/mod.ts";
 
 const USAGE =
   "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] [--epochs N] [--stop-after N]";
 
+// 0 is refused too: --epochs 0 has nothing to train, --stop-after 0 would write no checkpoint.
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) {
-    exitWithUsage(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`, USAGE);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
+    exitWithUsage(`--${name} must be a positive integer, got ${JSON.stringify(v)}`, USAGE);
   }
   return n;
 }
@@ -45,17 +46,22 @@ async function main(): Promise<number> {
     return 0;
   }
   const model = values.model as ModelKind | undefined;
-  if (model !== "zf" && model !== "inception") {
-    console.error(`--model must be zf or inception\n${USAGE}`);
-    return 2;
-  }
+  if (model !== "zf" && model !== "inception") exitWithUsage("--model must be zf or inception", USAGE);
   const prof = (values.profile ?? profile()) as Profile;
   if (!(PROFILES as readonly string[]).includes(prof)) {
-    console.error(`--profile must be one of ${PROFILES.join(", ")}\n${USAGE}`);
-    return 2;
+    exitWithUsage(`--profile must be one of ${PROFILES.join(", ")}`, USAGE);
   }
   const epochs = positiveInt("epochs", values.epochs);
   const stopAfter = positiveInt("stop-after", values["stop-after"]);
+  let runDir: string;
+  try {
+    runDir = runFolder(values.run ?? `${model}-${prof}`);
+  } catch (e) {
+    exitWithUsage(`--run: ${(e as Error).message}`, USAGE);
+  }
+  // Locked before the data are loaded (minutes when uncached), so that a second run fails at once.
+  await Deno.mkdir(runDir, { recursive: true });
+  using _lock = lockRunDir(runDir);
 
   await setupBackend();
   const faces = await loadLfwFaces({ minImages: 3 });
@@ -65,7 +71,7 @@ async function main(): Promise<number> {
   try {
     const r = await train(model, faces, {
       profile: prof,
-      run: values.run,
+      runDir,
       resume: !values.fresh,
       stopAfter,
       config: epochs === undefined ? {} : { epochs },
@@ -87,5 +93,11 @@ async function main(): Promise<number> {
   }
 }
 
-// Exit explicitly: the wasm backend's worker threads would otherwise keep the process alive.
-Deno.exit(await main());
+// Exit explicitly: the wasm backend's worker threads would otherwise keep the process alive. Any other
+// error ends the script with its one-line message (the library's errors name the file and the remedy).
+try {
+  Deno.exit(await main());
+} catch (e) {
+  console.error(`train failed: ${e instanceof Error ? e.message : String(e)}`);
+  Deno.exit(1);
+}

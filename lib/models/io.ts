@@ -60,6 +60,8 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
       }
       specs.push(...group.weights);
     }
+    const files = manifest.flatMap((g) => g.paths.map((p) => join(dir, p))).join(" + ");
+    checkWeightBytes(files, buffers.reduce((n, b) => n + b.byteLength, 0), specs, path);
     return [specs, tf.io.concatenateArrayBuffers(buffers)];
   });
 }
@@ -89,9 +91,50 @@ export async function writeTensors(dir: string, name: string, tensors: NamedTens
 export async function readTensors(dir: string, name: string): Promise<NamedTensor[]> {
   const specs: tf.io.WeightsManifestEntry[] = JSON.parse(await Deno.readTextFile(join(dir, `${name}.json`)));
   const bytes = await Deno.readFile(join(dir, `${name}.bin`));
+  checkWeightBytes(join(dir, `${name}.bin`), bytes.byteLength, specs, join(dir, `${name}.json`));
   const map = tf.io.decodeWeights(
     bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
     specs,
   );
   return specs.map((s) => ({ name: s.name, tensor: map[s.name] }));
+}
+
+/** Bytes per value of each dtype as tfjs encodes weights (quantized weights: their stored dtype). */
+const DTYPE_BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
+
+/** The bytes the weights listed in `specs` take, or undefined if one has no fixed size (strings). */
+export function weightBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined {
+  let total = 0;
+  for (const s of specs) {
+    const size = DTYPE_BYTES[s.quantization?.dtype ?? s.dtype];
+    if (size === undefined) return undefined;
+    total += size * s.shape.reduce((a, b) => a * b, 1);
+  }
+  return total;
+}
+
+/**
+ * Throw an error naming `file` unless it holds exactly the bytes its specs (listed in `specsFile`) need:
+ * a truncated file would otherwise fail inside tfjs with a shape error that names no file.
+ */
+function checkWeightBytes(
+  file: string,
+  bytes: number,
+  specs: tf.io.WeightsManifestEntry[],
+  specsFile: string,
+) {
+  const want = weightBytes(specs);
+  if (want !== undefined && want !== bytes) {
+    throw new Error(
+      `${file} has ${bytes} bytes but the weights listed in ${specsFile} need ${want}: ` +
+        `it is ${bytes < want ? "truncated" : "not the file these weights were saved with"}`,
+    );
+  }
 }

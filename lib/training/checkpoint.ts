@@ -131,11 +131,64 @@ export async function loadCheckpoint(runDir: string): Promise<Checkpoint | undef
     state = JSON.parse(await Deno.readTextFile(join(dir, "state.json")));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new Error(`checkpoint ${dir}/state.json is unreadable: ${(e as Error).message}`);
+    throw new Error(
+      `checkpoint ${dir}/state.json is unreadable: ${(e as Error).message}; ${startOver(runDir)}`,
+    );
   }
-  const model = await loadModel(dir);
-  const optimizer = await readTensors(dir, "optimizer");
+  checkState(state, join(dir, "state.json"), runDir);
+  const { model, optimizer } = await loadWeights(dir, runDir);
   return { model, state, optimizer };
+}
+
+/** What to do about a run folder whose checkpoint cannot be used. */
+export function startOver(runDir: string): string {
+  return `start the run over with --fresh (resume: false) or delete ${runDir}`;
+}
+
+/** The checkpoint's model and optimizer tensors; a damaged file is named, with what to do. */
+async function loadWeights(dir: string, runDir: string): Promise<Omit<Checkpoint, "state">> {
+  let model: tfl.LayersModel | undefined;
+  try {
+    model = await loadModel(dir);
+    return { model, optimizer: await readTensors(dir, "optimizer") };
+  } catch (e) {
+    model?.dispose();
+    throw new Error(`cannot load the checkpoint in ${dir}: ${(e as Error).message}; ${startOver(runDir)}`);
+  }
+}
+
+/**
+ * Throw an error naming `file` and the first field of state.json that is missing or of the wrong
+ * type (a hand-edited, foreign or older file), so that resuming never fails deep inside the loop.
+ */
+export function checkState(state: unknown, file: string, runDir: string): asserts state is CheckpointState {
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  const s = isObj(state) ? state : {};
+  const d = isObj(s.data) ? s.data : {};
+  const sched = isObj(s.schedule) ? s.schedule : {};
+  const checks: [string, boolean, string][] = [
+    ["", isObj(state), "a JSON object"],
+    ["version", s.version === 1, "1"],
+    ["config", isObj(s.config) && typeof s.config.model === "string", "a training config with a model"],
+    ["epoch", isCount(s.epoch), "a non-negative integer"],
+    ["rng", Array.isArray(s.rng) && s.rng.length === 4 && s.rng.every(Number.isInteger), "four integers"],
+    ["schedule.lr", typeof sched.lr === "number" && sched.lr > 0, "a positive number"],
+    ["schedule.best", typeof sched.best === "number" || sched.best === null, "a number"],
+    ["schedule.wait", isCount(sched.wait), "a non-negative integer"],
+    ["history", Array.isArray(s.history) && s.history.every(isObj), "an array of epoch rows"],
+    ["history", !Array.isArray(s.history) || s.history.length === s.epoch, `one row per epoch (${s.epoch})`],
+    ["data.n", isCount(d.n), "a non-negative integer"],
+    ["data.classes", isCount(d.classes), "a non-negative integer"],
+    ["data.hash", typeof d.hash === "string", "a string"],
+  ];
+  const bad = checks.find(([, ok]) => !ok);
+  if (bad) {
+    const [field, , want] = bad;
+    const what = field === "" ? "is not a JSON object" : `has no valid "${field}" (expected ${want})`;
+    throw new Error(`checkpoint ${file} ${what}; ${startOver(runDir)}`);
+  }
 }
 
 /** Save model, optimizer and state as the run's checkpoint, replacing the previous one atomically. */

@@ -18,7 +18,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import cliProgress from "cli-progress";
 import { join } from "node:path";
 import { currentBackend } from "../backend.ts";
-import { displayPath, modelsRoot, type Profile, profile as activeProfile } from "../config.ts";
+import { displayPath, type Profile, profile as activeProfile } from "../config.ts";
 import type { FaceSet } from "../data/faceset.ts";
 import { computeBatchGradientsAsync } from "../gpu/train_step.ts";
 import { buildNetwork } from "../models/networks.ts";
@@ -37,6 +37,7 @@ import {
   writeHistoryCsv,
 } from "./checkpoint.ts";
 import { checkConfig, type ModelKind, resumeConflicts, type TrainConfig, trainingConfig } from "./config.ts";
+import { lockRunDir, runFolder } from "./run_dir.ts";
 import { PkSampler, trainingIdentities } from "./sampler.ts";
 import {
   disposeOptimizer,
@@ -147,8 +148,9 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
     throw new Error(`training needs square images, got ${faces.height}×${faces.width}`);
   }
   checkConfig(cfg);
-  const runDir = opts.runDir ?? join(modelsRoot(), opts.run ?? `${model}-${prof}`);
+  const runDir = opts.runDir ?? runFolder(opts.run ?? `${model}-${prof}`);
   await Deno.mkdir(runDir, { recursive: true });
+  using _lock = lockRunDir(runDir, opts.log);
   const data = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed);
   const sampler = new PkSampler(data.labels, {
     batchSize: cfg.batchSize,
@@ -209,12 +211,13 @@ async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
     ck.model.dispose();
     return new Error(`cannot resume ${runDir}: ${why}`);
   };
-  if (diff.length) {
-    throw refuse(`its config differs in ${diff.join(", ")}; use another run name or resume: false`);
-  }
+  const again = "start over with --fresh (resume: false) or use another --run";
+  if (diff.length) throw refuse(`its config differs in ${diff.join(", ")}; ${again}`);
   if (JSON.stringify(ck.state.data) !== JSON.stringify(run.print)) {
+    const [was, now] = [ck.state.data, run.print].map((d) => JSON.stringify(d));
     throw refuse(
-      `it was trained on different data (${JSON.stringify(ck.state.data)} vs ${JSON.stringify(run.print)})`,
+      `it was trained on different data (${was} vs ${now}); start over with --fresh (resume: false), use ` +
+        `another --run, or train on the data it was trained on (same FACENET_DATA, minImages, maxIdentities)`,
     );
   }
   const moved = backendChange(ck.state, cfg, run.sampler.effectiveBatchSize);

@@ -1,14 +1,15 @@
 /**
  * Training: online triplet training of the FaceNet networks on P×K batches, with the slides' settings per
  * profile (config.ts), learning-rate schedules and optimizers (schedule.ts), the batch gradient step
- * (step.ts), the resumable epoch loop (loop.ts), its checkpoints and history (checkpoint.ts), ++/+−
- * distance snapshots (snapshots.ts), the triplet loss (triplet.ts), the P×K sampler (sampler.ts) and
- * image augmentation (augment.ts).
+ * (step.ts), the resumable epoch loop (loop.ts), its checkpoints and history (checkpoint.ts), the run
+ * folder's name check and lock (run_dir.ts), ++/+− distance snapshots (snapshots.ts), the triplet loss
+ * (triplet.ts), the P×K sampler (sampler.ts) and image augmentation (augment.ts).
  */
 export * from "./augment.ts";
 export * from "./checkpoint.ts";
 export * from "./config.ts";
 export * from "./loop.ts";
+export * from "./run_dir.ts";
 export * from "./sampler.ts";
 export * from "./schedule.ts";
 export * from "./snapshots.ts";
