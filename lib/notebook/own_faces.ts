@@ -8,14 +8,7 @@ import { pairDistanceDistributions, separatingThreshold } from "../analysis/dist
 import type { ClassifierSpec } from "../classify/classifiers.ts";
 import { type FittedClassifier, rankClasses } from "../classify/fit.ts";
 import { groupByLabel } from "../data/faceset.ts";
-import {
-  type Box,
-  type Face,
-  type GroupPhoto,
-  memberAt,
-  ownPhotosDir,
-  ownPhotosPresent,
-} from "../faces/mod.ts";
+import { type Box, type Face, type GroupPhoto, memberAt } from "../faces/mod.ts";
 import { Rng } from "../rng.ts";
 
 /** Rows `indices` of an n × dim block, in that order. */
