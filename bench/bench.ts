@@ -5,7 +5,7 @@
  *   deno task bench                                   table: every available backend, both models
  *   deno task bench -- --model zf --batch 32 --steps 5 --json    one JSON line (this process's backend)
  *   deno task bench -- --peer                         table plus PyTorch and the ratios
- * Options: --model zf|inception, --batch N, --steps N, --backend wasm|cpu|node|node-gpu,
+ * Options: --model zf|inception, --batch N, --steps N, --backend wasm|cpu|node|node-gpu|webgpu,
  * --threads N (wasm), --peer, --cpu (include the pure-JS backend in the table; slow), --profile,
  * --repeat N (JSON: N rounds alternating with the peer; medians, and the median per-round ratio).
  *
@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { exitWithUsage, parseScriptArgs } from "../scripts/args.ts";
-import { type BackendChoice, setupBackend } from "../lib/backend.ts";
+import { type BackendChoice, BackendUnavailableError, setupBackend } from "../lib/backend.ts";
 import { buildNetwork, isModelKind, MODEL_KINDS, type ModelKind } from "../lib/models/networks.ts";
 import { embed, halvesDistanceLoss, trainableVariables, trainStep } from "./train_step.ts";
 
@@ -24,6 +24,8 @@ const PEER = new URL("../../shared/bench/peer_torch.py", import.meta.url).pathna
 
 export interface BenchResult {
   backend: string;
+  /** What computed: `CPU`, or the GPU (lib/backend.ts's BackendInfo.device). */
+  device?: string;
   threads: number;
   model: ModelName;
   params: number;
@@ -107,7 +109,8 @@ export async function benchModel(
   optimizer.dispose();
   model.dispose();
   return {
-    backend: info.choice,
+    backend: info.name,
+    device: info.device,
     threads: info.threads,
     model: name,
     params,
@@ -199,9 +202,8 @@ function peerCommand(model: ModelName, batch: number, steps: number, threads: nu
   ];
 }
 
-const USAGE =
-  "usage: deno task bench [--model zf|inception] [--batch N] [--steps N] [--backend wasm|cpu|node|node-gpu]\n" +
-  "         [--threads N] [--json] [--peer] [--cpu] [--profile] [--repeat N]";
+const USAGE = "usage: deno task bench [--model zf|inception] [--batch N] [--steps N]\n" +
+  "         [--backend wasm|cpu|node|node-gpu|webgpu] [--threads N] [--json] [--peer] [--cpu] [--profile] [--repeat N]";
 
 const OPTIONS = {
   model: { type: "string" },
@@ -362,4 +364,11 @@ function printTable(head: string[], rows: string[][]) {
   for (const r of rows) console.log(line(r));
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  // A forced backend that cannot start (e.g. node-gpu without a GPU) is a clear one-line error.
+  await main().catch((e) => {
+    if (!(e instanceof BackendUnavailableError)) throw e;
+    console.error(`error: ${e.message}`);
+    Deno.exit(1);
+  });
+}

@@ -3,8 +3,11 @@
  * fastest one that actually loads on this machine is chosen, and the caller is told which and why
  * the others were skipped (a missing native addon is normal, not an error).
  *
- * Order: tfjs-node-gpu (CUDA) → tfjs-node (native TensorFlow on the CPU) → wasm → cpu (pure JS).
- * `FACENET_BACKEND` = `auto` | `node-gpu` | `node` | `wasm` | `cpu` forces one.
+ * Order: tfjs-node-gpu (CUDA) → webgpu (a hardware WebGPU adapter) → tfjs-node (native TensorFlow
+ * on the CPU) → wasm → cpu (pure JS). `FACENET_BACKEND` = `auto` | `node-gpu` | `webgpu` | `node` |
+ * `wasm` | `cpu` forces one. A GPU backend is only reported as such when it computes on a GPU
+ * (lib/gpu/mod.ts): node-gpu on a TensorFlow without a GPU device is an error when forced and a
+ * warning in auto mode; webgpu takes a software adapter only when forced.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, readdirSync } from "node:fs";
@@ -16,40 +19,54 @@ import {
   wasmThreadCount,
   wasmThreadsAvailable,
 } from "./wasm/mod.ts";
+import { env } from "./config.ts";
+import { installNativeKernels, type NativeStatus } from "./native/mod.ts";
+import {
+  applyCudaSettings,
+  describeAdapter,
+  nvidiaGpus,
+  startWebGpuBackend,
+  whyNoCudaGpu,
+} from "./gpu/mod.ts";
 
-export const BACKEND_CHOICES = ["auto", "node-gpu", "node", "wasm", "cpu"] as const;
+export const BACKEND_CHOICES = ["auto", "node-gpu", "webgpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = typeof BACKEND_CHOICES[number];
 type Concrete = Exclude<BackendChoice, "auto">;
 
 export interface BackendInfo {
   /** What was chosen, in FACENET_BACKEND's vocabulary. */
   choice: Concrete;
-  /** TensorFlow.js's own backend name (`tensorflow`, `wasm`, `cpu`). */
+  /** TensorFlow.js's own backend name (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   tfBackend: string;
+  /** The device that computes: `CPU`, or the GPU and how it was confirmed. */
+  device: string;
+  /** Whether the device is a GPU (false for node-gpu when TensorFlow found none, and for a software
+   * WebGPU adapter). */
+  gpu: boolean;
+  /** Problems a user must hear about (e.g. node-gpu running on the CPU). */
+  warnings: string[];
   /** Worker threads the backend computes with (1 when single-threaded). */
   threads: number;
   /** Backends tried before this one and why each was not used. */
   skipped: { choice: Concrete; reason: string }[];
   /** Kernels this project registered on top of the backend (e.g. fast conv gradients on wasm). */
   extraKernels: string[];
+  /** oneDNN kernels on top of wasm (lib/native/), or why not; undefined for other backends. */
+  native?: NativeStatus;
+  /** What computes, e.g. `wasm + oneDNN 2.6.3 (2 threads)` or `wasm`. */
+  name: string;
   /** One human-readable line. */
   summary: string;
 }
 
-const ORDER: Concrete[] = ["node-gpu", "node", "wasm", "cpu"];
+const ORDER: Concrete[] = ["node-gpu", "webgpu", "node", "wasm", "cpu"];
 const NATIVE_PKG: Record<"node-gpu" | "node", string> = {
   "node-gpu": "@tensorflow/tfjs-node-gpu",
   "node": "@tensorflow/tfjs-node",
 };
 
 function readChoice(): BackendChoice {
-  let v: string | undefined;
-  try {
-    v = Deno.env.get("FACENET_BACKEND");
-  } catch {
-    v = undefined;
-  }
-  v = v === undefined || v === "" ? "auto" : v;
+  const v = env("FACENET_BACKEND") ?? "auto";
   if (!(BACKEND_CHOICES as readonly string[]).includes(v)) {
     throw new Error(`FACENET_BACKEND=${JSON.stringify(v)} is not one of ${BACKEND_CHOICES.join(", ")}`);
   }
@@ -73,14 +90,61 @@ function nativeMissing(pkg: string): string | undefined {
     : `${pkg} has no native addon (install with: deno install --allow-scripts=npm:${pkg})`;
 }
 
-async function tryOne(choice: Concrete, threads?: number): Promise<{ tfBackend: string; extra: string[] }> {
+interface Started {
+  tfBackend: string;
+  extra: string[];
+  device: string;
+  gpu: boolean;
+  warnings: string[];
+  native?: NativeStatus;
+}
+
+async function tryOne(choice: Concrete, forced: boolean, threads?: number): Promise<Started> {
+  const cpu = { device: "CPU", gpu: false, warnings: [] };
   if (choice === "node-gpu" || choice === "node") {
     const pkg = NATIVE_PKG[choice];
     const missing = nativeMissing(pkg);
-    if (missing) throw new Error(missing);
+    if (missing) {
+      throw new Error(choice === "node-gpu" && forced ? `${missing}; also ${whyNoCudaGpu()}` : missing);
+    }
+    // Memory growth and a large CUDA JIT cache, unless the user set them (lib/gpu/cuda.ts).
+    if (choice === "node-gpu") applyCudaSettings();
     await import(pkg);
     if (!(await tf.setBackend("tensorflow"))) throw new Error(`${pkg} loaded but the backend did not start`);
-    return { tfBackend: "tensorflow", extra: [] };
+    if (choice === "node") return { tfBackend: "tensorflow", extra: [], ...cpu };
+    // TensorFlow falls back to the CPU without an error when CUDA/cuDNN cannot be loaded; the addon
+    // knows whether it opened a GPU device.
+    if ((tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice !== true) {
+      const why = `TensorFlow sees no GPU: ${whyNoCudaGpu()}`;
+      if (forced) throw new Error(why);
+      return {
+        tfBackend: "tensorflow",
+        extra: [],
+        device: "CPU (node-gpu without a GPU)",
+        gpu: false,
+        warnings: [`node-gpu computes on the CPU — ${why}`],
+      };
+    }
+    const names = nvidiaGpus();
+    return {
+      tfBackend: "tensorflow",
+      extra: [],
+      device: `GPU: ${names?.length ? names.join(", ") : "CUDA device (nvidia-smi not found)"}`,
+      gpu: true,
+      warnings: [],
+    };
+  }
+  if (choice === "webgpu") {
+    const adapter = await startWebGpuBackend({ allowSoftware: forced });
+    return {
+      tfBackend: "webgpu",
+      extra: [],
+      device: `${adapter.software ? "CPU" : "GPU"} via WebGPU: ${describeAdapter(adapter)}`,
+      gpu: !adapter.software,
+      warnings: adapter.software
+        ? [`webgpu runs on a software adapter (${adapter.softwareReason}): correct but slow`]
+        : [],
+    };
   }
   if (choice === "wasm") {
     // Threaded SIMD build when it runs here (see lib/wasm/threads.ts), `threads` or
@@ -88,11 +152,12 @@ async function tryOne(choice: Concrete, threads?: number): Promise<{ tfBackend: 
     if (!(await startWasmBackend(wasmThreadCount(threads)))) {
       throw new Error("the wasm backend did not initialise");
     }
-    return { tfBackend: "wasm", extra: installWasmTrainingKernels() };
+    const extra = installWasmTrainingKernels();
+    return { tfBackend: "wasm", extra, native: installNativeKernels(), ...cpu };
   }
   await import("@tensorflow/tfjs-backend-cpu");
   if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
-  return { tfBackend: "cpu", extra: [] };
+  return { tfBackend: "cpu", extra: [], ...cpu };
 }
 
 function threadsOf(tfBackend: string): number {
@@ -104,6 +169,19 @@ function threadsOf(tfBackend: string): number {
 }
 
 let current: BackendInfo | undefined;
+
+/** The backend setupBackend chose in this process, if it ran. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}
+
+/** The forced backend (or every backend) cannot start here; the message says why. */
+export class BackendUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackendUnavailableError";
+  }
+}
 
 /**
  * Set up TensorFlow.js with the best backend available (or the one `FACENET_BACKEND` names) and
@@ -118,20 +196,48 @@ export async function setupBackend(
   const skipped: BackendInfo["skipped"] = [];
   for (const c of candidates) {
     try {
-      const { tfBackend, extra } = await tryOne(c, opts.threads);
+      const { tfBackend, extra, device, gpu, warnings, native } = await tryOne(
+        c,
+        choice !== "auto",
+        opts.threads,
+      );
       const threads = threadsOf(tfBackend);
       const why = skipped.map((s) => `${s.choice}: ${s.reason}`).join("; ");
-      const summary = `TensorFlow.js backend: ${c} (${threads} thread${threads === 1 ? "" : "s"})` +
-        (extra.length ? `, + ${extra.length} project kernels` : "") + (why ? ` — skipped ${why}` : "");
-      current = { choice: c, tfBackend, threads, skipped, extraKernels: extra, summary };
+      const plural = (n: number) => `${n} thread${n === 1 ? "" : "s"}`;
+      const name = native?.active ? `${c} + ${native.name} (${plural(native.threads)})` : c;
+      const on = tfBackend === "webgpu" || c === "node-gpu" ? `, ${device}` : "";
+      const summary = `TensorFlow.js backend: ${c} (${plural(threads)}${on})` +
+        (extra.length ? `, + ${extra.length} project kernels` : "") +
+        (native?.active
+          ? `, + ${native.name} (${plural(native.threads)}): ${native.kernels.join(", ")}`
+          : "") +
+        (native && !native.active ? ` (${native.reason})` : "") + (why ? ` — skipped ${why}` : "");
+      current = {
+        choice: c,
+        tfBackend,
+        device,
+        gpu,
+        warnings,
+        threads,
+        skipped,
+        extraKernels: extra,
+        native,
+        name,
+        summary,
+      };
       if (!opts.quiet) console.log(summary);
+      // Warnings go to stderr even when quiet: a GPU route that computes on the CPU must not pass unnoticed.
+      for (const w of warnings) console.warn(`warning: ${w}`);
       return current;
     } catch (e) {
       skipped.push({ choice: c, reason: e instanceof Error ? e.message.split("\n")[0] : String(e) });
     }
   }
-  throw new Error(
-    `no TensorFlow.js backend could start: ${skipped.map((s) => `${s.choice}: ${s.reason}`).join("; ")}`,
+  const reasons = skipped.map((s) => `${s.choice}: ${s.reason}`).join("; ");
+  throw new BackendUnavailableError(
+    choice === "auto"
+      ? `no TensorFlow.js backend could start: ${reasons}`
+      : `FACENET_BACKEND=${choice} cannot be used here — ${reasons}`,
   );
 }
 

@@ -15,7 +15,10 @@ export const ENV_VARS = {
   FACENET_MODELS: "training runs and their checkpoints (default `models/`)",
   FACENET_FIGURES: "figures and tables the notebooks write (default `figures/`)",
   FACENET_PROFILE: "run profile: smoke, quick (default) or full (lib/profiles.ts)",
-  FACENET_BACKEND: "TensorFlow.js backend: auto (default), node-gpu, node, wasm or cpu (lib/backend.ts)",
+  FACENET_BACKEND:
+    "TensorFlow.js backend: auto (default), node-gpu, webgpu, node, wasm or cpu (lib/backend.ts)",
+  FACENET_NATIVE: "0 turns the oneDNN kernels off (lib/native/); default 1: used when libdnnl.so.2 opens",
+  FACENET_DNNL_LIB: "path of the oneDNN library to open instead of libdnnl.so.2 (lib/native/)",
   FACENET_WASM_THREADS: "threads of the wasm backend (default: every logical core, at most 8)",
   FACENET_LFW_URL: "base URL of the LFW downloads (tests point it at a local server)",
   FACENET_SLOW_TESTS: "1 runs the slow tests too (LFW-sized cross-validation)",

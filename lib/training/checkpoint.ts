@@ -1,18 +1,21 @@
 /**
  * A run's checkpoint and history: after every epoch the model, the optimizer's slots and the training
  * state (RNG, schedule, history, data fingerprint) are swapped in atomically as `<run>/checkpoint/`,
- * and the history is written as `<run>/history.csv`.
+ * and the history is written as `<run>/history.csv`. A checkpoint records the backend, device and
+ * micro-batch size that wrote it, and a run resumed elsewhere is told how its numbers will differ.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import pl from "nodejs-polars";
 import { join } from "node:path";
+import { currentBackend } from "../backend.ts";
 import type { FaceSet } from "../data/faceset.ts";
 import { commitDir, freshTmpDir, recoverDir, writeCsv } from "../files.ts";
 import { folderSaveHandler, loadModel, type NamedTensor, readTensors, writeTensors } from "../models/io.ts";
 import type { RngState } from "../rng.ts";
 import type { TrainConfig } from "./config.ts";
 import type { ScheduleState } from "./schedule.ts";
+import { microBatchFor } from "./step.ts";
 
 /** One row of the training history (also the columns of history.csv). */
 export interface HistoryRow {
@@ -46,9 +49,43 @@ export interface CheckpointState {
   history: HistoryRow[];
   /** Fingerprint of the training FaceSet; resuming on different data is refused. */
   data: DataFingerprint;
-  /** Backend the run used last (informational). */
+  /** Backend the run used last: FACENET_BACKEND's name (`wasm`, `webgpu`, …), or TensorFlow.js's
+   * (`tensorflow`) in checkpoints written before the GPU routes. */
   backend: string;
+  /** The device that computed (`CPU`, or the GPU), when known. */
+  device?: string;
+  /** Micro-batch size the last epoch used (batch norm's statistics are per micro-batch). */
+  microBatchUsed?: number;
   savedAt: string;
+}
+
+/**
+ * What to tell the user when a checkpoint resumes on another backend than the one that wrote it,
+ * or undefined when it is the same one. The run continues; its numbers differ from an unbroken run.
+ */
+export function backendChange(
+  state: Pick<CheckpointState, "backend" | "device" | "microBatchUsed">,
+  cfg: Pick<TrainConfig, "microBatch">,
+  batchSize: number,
+): string | undefined {
+  const now = currentBackend()?.choice ?? tf.getBackend();
+  const was = state.backend;
+  // Checkpoints from before the GPU routes stored TensorFlow.js's name; native TensorFlow is `tensorflow`.
+  const same = was === now || (was === "tensorflow" && (now === "node" || now === "node-gpu"));
+  if (same) return undefined;
+  const micro = microBatchFor(cfg, batchSize);
+  const chunking = state.microBatchUsed !== undefined && state.microBatchUsed !== micro
+    ? `batch norm now normalises over micro-batches of ${micro} instead of ${state.microBatchUsed} images, and `
+    : state.microBatchUsed === undefined
+    ? `batch norm may normalise over other micro-batches (now ${micro} images), and `
+    : "";
+  return `Note: this checkpoint was trained on ${was}${
+    state.device ? ` (${state.device})` : ""
+  } and resumes on ${now}` +
+    `${
+      currentBackend()?.device ? ` (${currentBackend()!.device})` : ""
+    }: ${chunking}float32 sums run in another ` +
+    "order, so the losses continue close to, but not exactly as, an unbroken run on one backend.";
 }
 
 /** The folder of a run's checkpoint. */

@@ -7,17 +7,25 @@
  * batch at a time in trainBatch) until done or stopped. Every random choice (batches, augmentation,
  * dropout masks) comes from one seeded RNG whose state is checkpointed, so a resumed run repeats the
  * uninterrupted one exactly. The settings and their definitions are in config.ts.
+ *
+ * The next batch (sampling, augmentation in JavaScript) is prepared while the device computes the
+ * current one: on webgpu while the forward pass runs (lib/gpu/train_step.ts), elsewhere right after
+ * the step. The random draws happen in the same order as batch by batch, and never across an epoch's
+ * end, so runs and checkpoints are unchanged.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import cliProgress from "cli-progress";
 import { join } from "node:path";
+import { currentBackend } from "../backend.ts";
 import { displayPath, modelsRoot, type Profile, profile as activeProfile } from "../config.ts";
 import type { FaceSet } from "../data/faceset.ts";
+import { computeBatchGradientsAsync } from "../gpu/train_step.ts";
 import { buildNetwork } from "../models/networks.ts";
 import { Rng } from "../rng.ts";
 import { augmentBatch } from "./augment.ts";
 import {
+  backendChange,
   CHECKPOINT,
   type Checkpoint,
   type DataFingerprint,
@@ -40,7 +48,7 @@ import {
   stepLearningRate,
 } from "./schedule.ts";
 import { saveDistanceSnapshot } from "./snapshots.ts";
-import { chunkRanges, computeBatchGradients } from "./step.ts";
+import { chunkRanges, computeBatchGradients, microBatchFor } from "./step.ts";
 
 export class TrainingDivergedError extends Error {
   constructor(message: string) {
@@ -110,11 +118,22 @@ interface RunState {
   epoch: number;
 }
 
-/** Per-epoch machinery: trainable variables, micro-batch size, progress bar. */
+/** Per-epoch machinery: trainable variables, micro-batch size, read mode, progress bar. */
 interface Stepper {
   vars: tf.Variable[];
   micro: number;
+  /** Read tensors asynchronously: webgpu cannot read synchronously in Deno (lib/gpu/train_step.ts). */
+  asyncReads: boolean;
   bar?: ProgressBar;
+}
+
+/** One batch, sampled and augmented, with its micro-batch chunks and their dropout seeds. */
+interface Batch {
+  idx: Int32Array;
+  xs: Float32Array;
+  chunks: [number, number][];
+  seeds: number[];
+  labels: Int32Array;
 }
 
 /**
@@ -198,6 +217,8 @@ async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
       `it was trained on different data (${JSON.stringify(ck.state.data)} vs ${JSON.stringify(run.print)})`,
     );
   }
+  const moved = backendChange(ck.state, cfg, run.sampler.effectiveBatchSize);
+  if (moved) run.log(moved);
   await restoreOptimizer(run.optimizer, ck.optimizer);
   tf.dispose(ck.optimizer.map((t) => t.tensor)); // copied into the optimizer's own variables
   const epoch = ck.state.epoch;
@@ -211,9 +232,7 @@ async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
 }
 
 function makeStepper(run: Run, net: tfl.LayersModel, showBar: boolean): Stepper {
-  const micro = run.cfg.microBatch === "auto"
-    ? (tf.getBackend() === "tensorflow" ? run.sampler.effectiveBatchSize : 50)
-    : run.cfg.microBatch;
+  const micro = microBatchFor(run.cfg, run.sampler.effectiveBatchSize);
   const bar: ProgressBar | undefined = showBar
     ? new cliProgress.SingleBar({
       format:
@@ -223,7 +242,8 @@ function makeStepper(run: Run, net: tfl.LayersModel, showBar: boolean): Stepper 
       hideCursor: true,
     }, cliProgress.Presets.shades_classic)
     : undefined;
-  return { vars: net.trainableWeights.map((w) => w.read() as tf.Variable), micro, bar };
+  const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
+  return { vars, micro, asyncReads: tf.getBackend() === "webgpu", bar };
 }
 
 /** Train one epoch, then checkpoint, write the history and (if asked for) a distance snapshot. */
@@ -238,8 +258,13 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
   const t0 = performance.now();
   const lr = st.sched.lr.toPrecision(3);
   bar?.start(batches, 0, { epoch: e, epochs: cfg.epochs, loss: "-", lr, active: "-", ips: "-" });
+  let next = prepareBatch(run, st, stepper);
   for (let b = 0; b < batches; b++) {
-    const r = trainBatch(run, st, stepper, b);
+    const batch = next;
+    const prefetch = () => {
+      if (b + 1 < batches) next = prepareBatch(run, st, stepper);
+    };
+    const r = await trainBatch(run, st, stepper, b, batch, prefetch);
     lossSum += r.loss;
     activeSum += r.activeFraction;
     images += r.images;
@@ -271,7 +296,9 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
     schedule: st.sched,
     history: st.history,
     data: run.print,
-    backend: tf.getBackend(),
+    backend: currentBackend()?.choice ?? tf.getBackend(),
+    device: currentBackend()?.device,
+    microBatchUsed: stepper.micro,
     savedAt: new Date().toISOString(),
   });
   writeHistoryCsv(join(run.runDir, "history.csv"), st.history);
@@ -284,14 +311,9 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
   );
 }
 
-/** Sample, augment and train batch `b` of the next epoch; a non-finite loss stops the run. */
-function trainBatch(
-  run: Run,
-  st: RunState,
-  stepper: Stepper,
-  b: number,
-): { loss: number; activeFraction: number; images: number } {
-  const { data, cfg, optimizer } = run;
+/** Sample and augment the next batch, and draw its chunks' dropout seeds. */
+function prepareBatch(run: Run, st: RunState, stepper: Stepper): Batch {
+  const { data, cfg } = run;
   const { rng } = st;
   // Shuffled so that micro-batch chunks (and their batch-norm statistics) mix identities.
   const idx = rng.shuffle(run.sampler.nextBatch(rng));
@@ -299,17 +321,29 @@ function trainBatch(
   const chunks = chunkRanges(idx.length, stepper.micro);
   const seeds = chunks.map(() => rng.uint32());
   const labels = Int32Array.from(idx, (i) => data.labels[i]);
+  return { idx, xs, chunks, seeds, labels };
+}
+
+/**
+ * Train batch `b` of the next epoch; `prefetch` prepares the following batch while (webgpu) or right
+ * after (elsewhere) the device computes this one. A non-finite loss stops the run.
+ */
+async function trainBatch(
+  run: Run,
+  st: RunState,
+  stepper: Stepper,
+  b: number,
+  batch: Batch,
+  prefetch: () => void,
+): Promise<{ loss: number; activeFraction: number; images: number }> {
+  const { data, cfg, optimizer } = run;
+  const { idx, xs, chunks, seeds, labels } = batch;
   const x = tf.tensor4d(xs, [idx.length, data.height, data.width, 1]);
-  const { loss, activeFraction, grads } = computeBatchGradients(
-    st.net,
-    optimizer,
-    stepper.vars,
-    x,
-    labels,
-    chunks,
-    seeds,
-    cfg,
-  );
+  const args = [st.net, optimizer, stepper.vars, x, labels, chunks, seeds, cfg] as const;
+  const { loss, activeFraction, grads } = stepper.asyncReads
+    ? await computeBatchGradientsAsync(...args, prefetch)
+    : computeBatchGradients(...args);
+  if (!stepper.asyncReads) prefetch();
   if (!Number.isFinite(loss)) {
     tf.dispose(grads);
     stepper.bar?.stop();

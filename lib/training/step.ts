@@ -1,11 +1,19 @@
 /**
  * One optimisation step's gradients: plain backpropagation of the triplet loss, or, for batches that do
- * not fit the wasm heap, micro-batches whose gradients add up to the batch's.
+ * not fit the wasm heap, micro-batches whose gradients add up to the batch's. Backends that cannot read
+ * tensors synchronously (webgpu in Deno) use lib/gpu/train_step.ts's asynchronous version of it.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { TrainConfig } from "./config.ts";
 import { tripletLoss } from "./triplet.ts";
+
+/** Micro-batch size of a run: the whole batch on a GPU backend (native TensorFlow, webgpu), 50 on
+ * the others (200 96×96 images do not fit the wasm heap). */
+export function microBatchFor(cfg: Pick<TrainConfig, "microBatch">, batchSize: number): number {
+  if (cfg.microBatch !== "auto") return cfg.microBatch;
+  return ["tensorflow", "webgpu"].includes(tf.getBackend()) ? batchSize : 50;
+}
 
 /** [start, end) ranges of at most `size` covering 0 … n. */
 export function chunkRanges(n: number, size: number): [number, number][] {
@@ -37,15 +45,18 @@ export function computeBatchGradients(
   const slice = (c: [number, number]) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
   if (chunks.length === 1) {
     let activeFraction = 0;
+    // The loss's value comes from the distances mining read (tripletLoss's `value`): reading the
+    // loss tensor too would wait for the backward pass before the next batch can be prepared.
+    let loss = 0;
     const { value, grads } = tf.tidy(() =>
       optimizer.computeGradients(() => {
         const emb = net.apply(x, { training: true, dropoutSeed: seeds[0] }) as tf.Tensor2D;
         const r = tripletLoss(labels, emb, cfg.margin, cfg.mining);
         activeFraction = r.activeFraction;
+        loss = r.value;
         return r.loss;
       }, vars)
     );
-    const loss = value.dataSync()[0];
     tf.dispose([value, x]);
     return { loss, activeFraction, grads };
   }
@@ -65,9 +76,10 @@ export function computeBatchGradients(
     const { value, grad } = tf.valueAndGrad((e: tf.Tensor) => {
       const r = tripletLoss(labels, e as tf.Tensor2D, cfg.margin, cfg.mining);
       activeFraction = r.activeFraction;
+      loss = r.value;
       return r.loss;
     })(emb);
-    loss = value.dataSync()[0];
+    value.dispose();
     return grad;
   });
   emb.dispose();

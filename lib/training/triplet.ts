@@ -31,6 +31,8 @@ export interface TripletResult {
   active: number;
   /** active / triplets (0 when there are no triplets). */
   activeFraction: number;
+  /** The loss's value, computed in JavaScript from the distances mining read (no read-back). */
+  value: number;
 }
 
 export type Mining = "semi-hard" | "batch-hard";
@@ -168,12 +170,17 @@ function selectBatchHard(d: Float32Array, y: Int32Array): Selection {
   return sel;
 }
 
-/** Triplet loss with online mining, plus how many triplets were active. */
+/**
+ * Triplet loss with online mining, plus how many triplets were active. `distances` are the
+ * embeddings' pairwise squared distances when the caller has already read them (asynchronously:
+ * the webgpu backend cannot read synchronously in Deno); otherwise they are read here.
+ */
 export function tripletLoss(
   labels: Labels,
   embeddings: tf.Tensor2D,
   margin = 0.2,
   mining: Mining = "semi-hard",
+  distances?: Float32Array,
 ): TripletResult {
   if (embeddings.rank !== 2) {
     throw new Error(`triplet loss: embeddings must be 2-D, got shape [${embeddings.shape}]`);
@@ -182,9 +189,13 @@ export function tripletLoss(
   const y = labelArray(labels, n);
   let triplets = 0;
   let active = 0;
+  let value = 0;
+  if (distances && distances.length !== n * n) {
+    throw new Error(`triplet loss: ${distances.length} distances for ${n} embeddings (need ${n * n})`);
+  }
   const loss = tf.tidy(() => {
     const d = pairwiseSquaredDistances(embeddings);
-    const dv = d.dataSync() as Float32Array;
+    const dv = distances ?? d.dataSync() as Float32Array;
     const sel = mining === "semi-hard" ? selectSemiHard(dv, y) : selectBatchHard(dv, y);
     triplets = sel.pos.length;
     // The hinge is linear where it is active, so the loss equals Σ D∘W + c with W holding ±1/T at the
@@ -197,6 +208,7 @@ export function tripletLoss(
       const dan = sel.neg[t] >= 0 ? dv[sel.neg[t]] : sel.negConst[t];
       if (dap - dan + margin <= 0) continue;
       active++;
+      value += (dap - dan + margin) / triplets;
       if (sel.pos[t] >= 0) w[sel.pos[t]] += 1 / triplets;
       else c += sel.posConst[t] / triplets;
       if (sel.neg[t] >= 0) w[sel.neg[t]] -= 1 / triplets;
@@ -205,7 +217,7 @@ export function tripletLoss(
     }
     return tf.add(tf.sum(tf.mul(d, tf.tensor2d(w, [n, n]))), c) as tf.Scalar;
   });
-  return { loss, triplets, active, activeFraction: triplets ? active / triplets : 0 };
+  return { loss, triplets, active, activeFraction: triplets ? active / triplets : 0, value };
 }
 
 /** TensorFlow Addons' `triplet_semihard_loss` (squared L2 distances). */

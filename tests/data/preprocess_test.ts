@@ -120,7 +120,7 @@ async function lfwFixture() {
 }
 
 Deno.test("loadLfwFaces builds the cache once, reloads it, and rebuilds when an input or setting changes", async () => {
-  const { root, cacheDir, logs, opts } = await lfwFixture();
+  const { root, logs, opts } = await lfwFixture();
   try {
     const a = await loadLfwFaces(opts);
     equal(a.fromCache, false);

@@ -156,7 +156,7 @@ Deno.test({
     equal(r.code === 0, false);
     const e = parseCellError(r.stderr);
     equal(e?.source, bad);
-    equal(e?.error.includes("boom in cell"), true, e?.error);
+    equal(e?.error.includes("boom in cell"), true, e?.error ?? "no cell error parsed");
   },
 });
 
@@ -178,7 +178,7 @@ async function expectCellFailure(
   const candidates = [failingAt].flat();
   const failing = candidates.find((i) => sources[i] === e?.source);
   ok(failing !== undefined, `expected cell ${candidates.join(" or ")} to be named:\n${r.stderr}`);
-  equal(e?.error.includes(message), true, e?.error);
+  equal(e?.error.includes(message), true, e?.error ?? "no cell error parsed");
   const dir = Deno.makeTempDirSync();
   const nb = join(dir, "nb.ipynb");
   Deno.writeTextFileSync(

@@ -1,0 +1,134 @@
+/**
+ * MaxPoolGrad as oneDNN max pooling. oneDNN's backward max pooling reads the argmax positions from a
+ * workspace its forward pass writes, and TensorFlow.js's MaxPoolGrad gets only x, y and dy; so
+ * the forward pass is run again here (into scratch buffers this module owns) and then the
+ * backward one. Both read and write the wasm heap's NHWC tensors in place.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { f32, input, type KernelArgs, type WasmBackend } from "../wasm/kernel_util.ts";
+import {
+  alignedBuffer,
+  C,
+  check,
+  dims,
+  type Dnnl,
+  memDesc,
+  opDesc,
+  Primitive,
+  PrimitiveCache,
+  withPrimitiveDesc,
+} from "./dnnl.ts";
+
+interface PoolAttrs {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: unknown;
+  dimRoundingMode: unknown;
+}
+
+/** The forward and backward primitives of one pooling shape, and the scratch they share. */
+interface PoolPair {
+  fwd: Primitive;
+  bwd: Primitive;
+  y: Uint8Array<ArrayBuffer>;
+  ws: Uint8Array<ArrayBuffer>;
+}
+
+export function poolKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: string) => tf.KernelFunc) {
+  const pairs = new Map<string, PoolPair>();
+
+  function pair(x: number[], a: PoolAttrs): PoolPair {
+    const info = tf.backend_util.computePool2DInfo(
+      x as [number, number, number, number],
+      a.filterSize,
+      a.strides,
+      1,
+      a.pad as "same",
+      a.dimRoundingMode as "floor" | undefined,
+    );
+    const { top, bottom, left, right } = info.padInfo;
+    const [n, h, w, c] = x;
+    const [oh, ow] = [info.outHeight, info.outWidth];
+    const g = {
+      x,
+      y: [oh, ow],
+      k: [info.filterHeight, info.filterWidth],
+      s: [info.strideHeight, info.strideWidth],
+      pl: [top, left],
+      pr: [bottom, right],
+    };
+    const key = `maxpool${JSON.stringify(g)}`;
+    let p = pairs.get(key);
+    if (p) return p;
+    const src = memDesc(dnnl, [n, c, h, w], C.tag.nhwc);
+    const dst = memDesc(dnnl, [n, c, oh, ow], C.tag.nhwc);
+    const [strides, kernel, dil, pl, pr] = [dims(g.s), dims(g.k), dims([0, 0]), dims(g.pl), dims(g.pr)];
+    const fop = opDesc();
+    check(
+      dnnl.lib.dnnl_pooling_v2_forward_desc_init(
+        fop,
+        C.prop.forwardTraining,
+        C.alg.poolMax,
+        src,
+        dst,
+        strides,
+        kernel,
+        dil,
+        pl,
+        pr,
+      ),
+      `max pooling forward desc ${key}`,
+    );
+    const fwd = cache.get(`${key}fwd`, () =>
+      new Primitive(dnnl, fop, [
+        { id: C.arg.src, md: src },
+        { id: C.arg.dst, md: dst },
+        { id: C.arg.workspace, query: C.query.workspaceMd },
+      ]));
+    const bop = opDesc();
+    check(
+      dnnl.lib.dnnl_pooling_v2_backward_desc_init(bop, C.alg.poolMax, src, dst, strides, kernel, dil, pl, pr),
+      `max pooling backward desc ${key}`,
+    );
+    const bwd = cache.get(`${key}bwd`, () =>
+      withPrimitiveDesc(dnnl, fop, (hint) =>
+        new Primitive(dnnl, bop, [
+          { id: C.arg.diffDst, md: dst },
+          { id: C.arg.workspace, query: C.query.workspaceMd },
+          { id: C.arg.diffSrc, md: src },
+        ], hint)));
+    if (fwd.bytes(C.arg.workspace) !== bwd.bytes(C.arg.workspace)) {
+      throw new Error(`oneDNN max pooling ${key}: forward and backward workspaces differ`);
+    }
+    p = { fwd, bwd, y: alignedBuffer(fwd.bytes(C.arg.dst)), ws: alignedBuffer(fwd.bytes(C.arg.workspace)) };
+    pairs.set(key, p);
+    return p;
+  }
+
+  function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
+    const { inputs, backend, attrs } = args;
+    const dy = input(inputs, "dy", "MaxPoolGrad");
+    const x = input(inputs, "input", "MaxPoolGrad");
+    if (x.dtype !== "float32" || dy.dtype !== "float32" || x.shape.length !== 4) {
+      return previous("MaxPoolGrad")(args) as tf.TensorInfo;
+    }
+    const p = pair(x.shape, attrs as unknown as PoolAttrs);
+    const b = backend as WasmBackend;
+    const dx = b.makeOutput(x.shape, "float32");
+    p.fwd.execute(
+      new Map<number, ArrayBufferView>([[C.arg.src, f32(b, x)], [C.arg.dst, p.y], [
+        C.arg.workspace,
+        p.ws,
+      ]]),
+    );
+    p.bwd.execute(
+      new Map<number, ArrayBufferView>([[C.arg.diffDst, f32(b, dy)], [C.arg.workspace, p.ws], [
+        C.arg.diffSrc,
+        f32(b, dx),
+      ]]),
+    );
+    return dx;
+  }
+
+  return { maxPoolGrad };
+}

@@ -1,0 +1,254 @@
+/**
+ * oneDNN kernels (lib/native/) against the cpu backend: every convolution shape the wasm kernels'
+ * tests use, dense products, whole-network gradients of both (narrow) networks, and no leaks.
+ * Ignored when oneDNN is not installed; tests/native/native_fallback_test.ts covers that case.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-layers"; // registers all op gradients
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { assert, assertAllClose, equal } from "../assert.ts";
+import { installWasmTrainingKernels } from "../../lib/wasm/mod.ts";
+import { installNativeKernels, nativePrimitiveCount, type NativeStatus } from "../../lib/native/mod.ts";
+import { buildInception } from "../../lib/models/inception.ts";
+import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
+import { halvesDistanceLoss, trainableVariables, trainStep } from "../../bench/train_step.ts";
+
+await tf.setBackend("wasm");
+installWasmTrainingKernels();
+const status: NativeStatus = installNativeKernels({ enabled: true });
+const ignore = !status.active;
+if (!status.active) console.warn(`native kernel tests skipped: ${status.reason}`);
+
+/** Deterministic pseudo-random values in [-1, 1) so both backends see identical inputs. */
+function rand(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    a[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return a;
+}
+
+async function on<T>(backend: "cpu" | "wasm", f: () => T): Promise<T> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  return f();
+}
+
+interface ConvCase {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+  s: number;
+  pad: "same" | "valid";
+}
+
+function convGrads(c: ConvCase, seed: number): { dx: Float32Array; dw: Float32Array; y: Float32Array } {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(rand(c.n * c.h * c.w * c.cin, seed), [c.n, c.h, c.w, c.cin]);
+    const w = tf.tensor4d(rand(c.k * c.k * c.cin * c.cout, seed + 1), [c.k, c.k, c.cin, c.cout]);
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
+    const y = f(x, w);
+    const dy = tf.tensor(rand(y.size, seed + 2), y.shape);
+    const [dx, dw] = tf.grads(f)([x, w], dy);
+    return {
+      dx: dx.dataSync() as Float32Array,
+      dw: dw.dataSync() as Float32Array,
+      y: y.dataSync() as Float32Array,
+    };
+  });
+}
+
+// The shapes of tests/wasm/kernels_test.ts: every kernel/stride the two networks use, at even and
+// odd sizes, 'valid' padding, the 7×7×1 stems, and channel counts around oneDNN's 16-wide blocks.
+const CASES: ConvCase[] = [];
+for (const [k, s] of [[7, 2], [1, 1], [3, 1], [3, 2], [5, 1], [5, 2]]) {
+  for (const h of [3, 5, 6, 7, 12, 25]) {
+    if (k === 7 && h < 6) continue;
+    CASES.push({ n: 2, h, w: h, cin: 3, cout: 4, k, s, pad: "same" });
+  }
+}
+CASES.push({ n: 3, h: 24, w: 24, cin: 1, cout: 8, k: 7, s: 2, pad: "same" });
+CASES.push({ n: 2, h: 48, w: 48, cin: 2, cout: 3, k: 7, s: 2, pad: "same" });
+CASES.push({ n: 2, h: 9, w: 7, cin: 5, cout: 3, k: 3, s: 2, pad: "valid" });
+CASES.push({ n: 1, h: 8, w: 11, cin: 2, cout: 6, k: 5, s: 1, pad: "valid" });
+CASES.push({ n: 2, h: 6, w: 10, cin: 4, cout: 3, k: 3, s: 2, pad: "same" });
+CASES.push({ n: 3, h: 25, w: 23, cin: 1, cout: 52, k: 7, s: 2, pad: "same" });
+CASES.push({ n: 2, h: 14, w: 14, cin: 1, cout: 49, k: 7, s: 2, pad: "valid" });
+CASES.push({ n: 2, h: 9, w: 10, cin: 2, cout: 20, k: 3, s: 1, pad: "same" });
+CASES.push({ n: 7, h: 70, w: 70, cin: 3, cout: 2, k: 5, s: 2, pad: "same" });
+CASES.push({ n: 2, h: 12, w: 12, cin: 33, cout: 48, k: 3, s: 1, pad: "same" });
+CASES.push({ n: 2, h: 6, w: 6, cin: 64, cout: 17, k: 1, s: 1, pad: "same" });
+
+Deno.test({
+  name: "oneDNN conv2d and its gradients match the cpu backend elementwise",
+  ignore,
+  fn: async () => {
+    let seed = 10;
+    const before = nativePrimitiveCount();
+    for (const c of CASES) {
+      seed += 7;
+      const ref = await on("cpu", () => convGrads(c, seed));
+      const got = await on("wasm", () => convGrads(c, seed));
+      const what = `k${c.k}/s${c.s} ${c.pad} ${c.n}x${c.h}x${c.w}x${c.cin}->${c.cout}`;
+      assertAllClose(got.y, ref.y, 1e-4, `${what} y`);
+      assertAllClose(got.dx, ref.dx, 1e-4, `${what} dx`);
+      assertAllClose(got.dw, ref.dw, 1e-4, `${what} dW`);
+    }
+    // The comparisons ran through oneDNN: three new primitives per shape.
+    equal(nativePrimitiveCount() - before, 3 * CASES.length);
+    // A second run of a shape builds nothing new.
+    await on("wasm", () => convGrads(CASES[0], 1));
+    equal(nativePrimitiveCount() - before, 3 * CASES.length);
+  },
+});
+
+Deno.test({
+  name: "oneDNN matMul (plain, transposed, batched, broadcast batch) matches the cpu backend",
+  ignore,
+  fn: async () => {
+    const shapes: [number[], number[], boolean, boolean][] = [
+      [[5, 7], [7, 3], false, false],
+      [[7, 5], [7, 3], true, false],
+      [[5, 7], [3, 7], false, true],
+      [[7, 5], [3, 7], true, true],
+      [[2, 7, 5], [2, 3, 7], true, true],
+      [[3, 4, 6], [1, 6, 5], false, false],
+      [[1, 4, 6], [3, 6, 5], false, false],
+      [[4, 30], [50, 30], false, true],
+      [[32, 64], [150, 64], false, true],
+      [[32, 2304], [2304, 1024], false, false],
+    ];
+    for (const [sa, sb, ta, tb] of shapes) {
+      const run = () =>
+        tf.tidy(() => {
+          const a = tf.tensor(rand(sa.reduce((p, q) => p * q), 1), sa);
+          const b = tf.tensor(rand(sb.reduce((p, q) => p * q), 2), sb);
+          return tf.matMul(a, b, ta, tb).dataSync();
+        });
+      const ref = await on("cpu", run);
+      const got = await on("wasm", run);
+      assertAllClose(got, ref, 1e-4, `matMul ${sa} ${sb} ${ta} ${tb}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "oneDNN max-pool gradient matches the cpu backend, ties included",
+  ignore,
+  fn: async () => {
+    const cases: [number[], number, number, "same" | "valid"][] = [
+      [[2, 7, 7, 3], 3, 2, "same"],
+      [[2, 6, 6, 5], 3, 1, "same"],
+      [[1, 12, 12, 4], 3, 2, "same"],
+      [[2, 25, 25, 2], 3, 2, "same"],
+      [[2, 9, 8, 3], 2, 2, "valid"],
+      [[3, 24, 24, 17], 3, 2, "same"],
+    ];
+    const before = nativePrimitiveCount();
+    for (const [shape, k, s, pad] of cases) {
+      const n = shape.reduce((p, q) => p * q);
+      // Few distinct levels (and many zeros, as after a ReLU) force ties inside windows.
+      const xs = rand(n, n).map((v) => Math.max(0, Math.round(v * 3)));
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xs, shape as [number, number, number, number]);
+          const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad);
+          const dy = tf.tensor(rand(f(x).size, 9), f(x).shape);
+          return tf.grad(f)(x, dy).dataSync();
+        });
+      const ref = await on("cpu", run);
+      const got = await on("wasm", run);
+      assertAllClose(got, ref, 1e-6, `maxPool grad ${shape} k${k} s${s} ${pad}`);
+    }
+    equal(nativePrimitiveCount() - before, 2 * cases.length, "a forward and a backward primitive per shape");
+  },
+});
+
+function gradients(model: tfl.LayersModel, x: tf.Tensor): Float32Array[] {
+  const vars = trainableVariables(model);
+  return tf.tidy(() => {
+    const { grads } = tf.variableGrads(
+      () => halvesDistanceLoss(model.apply(x, { training: true, dropoutSeed: 7 }) as tf.Tensor2D),
+      vars,
+    );
+    return vars.map((v) => grads[v.name].dataSync() as Float32Array);
+  });
+}
+
+const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+const diffNorm = (a: Float32Array, b: Float32Array) =>
+  Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
+
+const NETS = {
+  zf: () => buildZeilerFergus({ width: 1 / 16, seed: 3 }),
+  inception: () => buildInception({ width: 1 / 16, seed: 3 }),
+};
+
+for (const [name, build] of Object.entries(NETS)) {
+  Deno.test({
+    name: `whole-network gradients with oneDNN match the cpu backend (${name}, narrow)`,
+    ignore,
+    fn: async () => {
+      await on("cpu", () => {});
+      const model = build();
+      const x = tf.tensor4d(Float32Array.from({ length: 4 * 96 * 96 }, (_, i) => Math.sin(i * 0.37)), [
+        4,
+        96,
+        96,
+        1,
+      ]);
+      const ref = gradients(model, x);
+      const before = nativePrimitiveCount();
+      const got = await on("wasm", () => gradients(model, x));
+      assert(nativePrimitiveCount() > before, "the network's convolutions should have gone through oneDNN");
+      const floor = 1e-5 * Math.max(...ref.map(norm));
+      let nonzero = 0;
+      for (let i = 0; i < ref.length; i++) {
+        const d = diffNorm(got[i], ref[i]);
+        const what = `${name} ${trainableVariables(model)[i].name}`;
+        assert(d <= 2e-3 * norm(ref[i]) + floor, `${what}: |oneDNN − cpu| ${d} vs |cpu| ${norm(ref[i])}`);
+        if (norm(ref[i]) > 100 * floor) nonzero++;
+      }
+      assert(
+        nonzero > ref.length / 2,
+        `${name}: most gradients should be clearly nonzero, ${nonzero}/${ref.length}`,
+      );
+      x.dispose();
+      model.dispose();
+    },
+  });
+}
+
+Deno.test({
+  name: "training steps with oneDNN leak no tensors or wasm memory (step 10 vs step 2) and lower the loss",
+  ignore,
+  fn: async () => {
+    await on("wasm", () => {});
+    const model = buildZeilerFergus({ width: 1 / 8, seed: 1 });
+    const opt = tf.train.sgd(0.05);
+    const x = tf.randomNormal([8, 96, 96, 1], 0, 1, "float32", 5);
+    const losses: number[] = [];
+    let after2 = { n: -1, bytes: -1 };
+    for (let step = 1; step <= 10; step++) {
+      const l = trainStep(model, opt, halvesDistanceLoss, x, { dropoutSeed: step });
+      losses.push((await l.data())[0]);
+      l.dispose();
+      if (step === 2) after2 = { n: tf.memory().numTensors, bytes: tf.memory().numBytes };
+    }
+    equal(tf.memory().numTensors, after2.n, "live tensors after step 10 vs step 2");
+    equal(tf.memory().numBytes, after2.bytes, "live tensor bytes after step 10 vs step 2");
+    assert(losses.every(Number.isFinite), `losses ${losses}`);
+    assert(losses[9] < losses[0], `loss should fall on a fixed batch: ${losses.map((v) => v.toFixed(4))}`);
+    x.dispose();
+    opt.dispose();
+    model.dispose();
+  },
+});
