@@ -63,6 +63,15 @@ export function figuresRoot(): string {
   return rootFrom("FACENET_FIGURES", "figures");
 }
 
+/**
+ * Where everything derived from the user's own photos goes (notebook 05's figures, tables and executed
+ * copy): `build/own/`, git-ignored. Fixed, with no variable to move it, so that crops and names of the
+ * people in `data/own/` can never land in a tracked folder such as `figures/`.
+ */
+export function privateRoot(): string {
+  return join(REPO_ROOT, "build", "own");
+}
+
 export const PROFILES = ["smoke", "quick", "full"] as const;
 export type Profile = typeof PROFILES[number];
 

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { figuresRoot, REPO_ROOT } from "../lib/config.ts";
+import { OWN_FACES_NOTEBOOK, ownPhotosDir, ownPhotosPresent, privateOutputs } from "../lib/faces/own.ts";
 
 /** Notebooks named `NN_name.ipynb`, in order. */
 export function listNotebooks(dir: string): string[] {
@@ -26,6 +27,32 @@ export function findCellBySource(notebookPath: string, source: string): number |
     (Array.isArray(c.source) ? c.source.join("") : c.source).trim() === source.trim()
   );
   return i < 0 ? undefined : i;
+}
+
+/** Where one notebook's executed copy and figures go. */
+export interface NotebookTargets {
+  /** Folder for the executed notebook; undefined: in place. */
+  outDir?: string;
+  /** Figures root; undefined: `figures/`. */
+  figures?: string;
+  /** True when the outputs show the user's own photos and were moved under `build/own/`. */
+  private: boolean;
+}
+
+/**
+ * The profile's targets (`outDir`, `figures`), except for notebook 05 when `ownDir` holds any of the
+ * user's photos: then its executed copy and figures go under `build/own/` (git-ignored) whatever the
+ * profile or `--out`, so crops and names of the user's people never reach the committed notebook or
+ * `figures/` (the notebook picks the same figure folder itself: ownFacesFigureDir).
+ */
+export function notebookTargets(
+  name: string,
+  profileTargets: { outDir?: string; figures?: string },
+  ownDir: string = ownPhotosDir(),
+): NotebookTargets {
+  if (name !== OWN_FACES_NOTEBOOK || !ownPhotosPresent(ownDir)) return { ...profileTargets, private: false };
+  const p = privateOutputs();
+  return { outDir: p.notebooks, figures: p.figures, private: true };
 }
 
 /** Files a notebook must have written, from `expected_figures.json` ({ "01_x": ["a.svg", …] }), that are missing. */

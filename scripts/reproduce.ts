@@ -8,11 +8,13 @@
  * overwrites committed results (`outputsInPlace` in lib/profiles.ts). Stops at the first failing cell, naming
  * notebook and cell, and keeps the notebook as executed up to the failure in `build/failed/` (git-ignored).
  * Errors the Deno kernel would lose (a throw in a timer, an unawaited rejection, Deno.exit) fail the cell
- * too (scripts/jupyter/late_outputs.py).
+ * too (scripts/jupyter/late_outputs.py). Notebook 05, when `data/own/` holds the user's photos, always
+ * writes its executed copy and figures under `build/own/` (git-ignored), never in place.
  */
 import { existsSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { env, profile, REPO_ROOT } from "../lib/config.ts";
+import { displayPath, env, profile, REPO_ROOT } from "../lib/config.ts";
+import { ownPhotosDir } from "../lib/faces/own.ts";
 import { profileSettings } from "../lib/profiles.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import {
@@ -21,6 +23,7 @@ import {
   executeNotebook,
   findCellBySource,
   listNotebooks,
+  notebookTargets,
   parseCellError,
 } from "./notebook_runner.ts";
 
@@ -76,10 +79,24 @@ for (const nb of notebooks) {
   console.log(`▶ ${name} …`);
   const failedCopy = join(REPO_ROOT, "build", "failed", `${name}.ipynb`);
   rmSync(failedCopy, { force: true });
-  const r = await executeNotebook(nb, { outDir, timeout, env: kernelEnv, failedCopy }).catch((e) => {
-    console.error(`✗ ${name}: could not run jupyter nbconvert: ${e instanceof Error ? e.message : e}`);
-    Deno.exit(1);
-  });
+  const target = notebookTargets(name, { outDir, figures });
+  if (target.private) {
+    console.log(
+      `  it uses your photos in ${displayPath(ownPhotosDir())}: executed copy in ${
+        displayPath(target.outDir!)
+      }, ` +
+        `figures in ${
+          displayPath(join(target.figures!, name))
+        } (git-ignored); notebooks/${name}.ipynb is left as it is`,
+    );
+  }
+  const vars = target.figures ? { ...kernelEnv, FACENET_FIGURES: target.figures } : kernelEnv;
+  const r = await executeNotebook(nb, { outDir: target.outDir, timeout, env: vars, failedCopy }).catch(
+    (e) => {
+      console.error(`✗ ${name}: could not run jupyter nbconvert: ${e instanceof Error ? e.message : e}`);
+      Deno.exit(1);
+    },
+  );
   const seconds = (performance.now() - t0) / 1000;
   if (r.code !== 0) {
     const err = parseCellError(r.stderr);
@@ -97,7 +114,11 @@ for (const nb of notebooks) {
     }
     Deno.exit(1);
   }
-  const missing = checkExpectedFigures(join(REPO_ROOT, "notebooks", "expected_figures.json"), name, figures);
+  const missing = checkExpectedFigures(
+    join(REPO_ROOT, "notebooks", "expected_figures.json"),
+    name,
+    target.figures,
+  );
   if (missing.length) {
     console.error(`✗ ${name} ran but did not write: ${missing.join(", ")}`);
     Deno.exit(1);

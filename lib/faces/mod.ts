@@ -1,6 +1,7 @@
 /**
  * Faces in arbitrary photos: detection (face-api, offline weights), cropping to the training
- * framing, the user's own photos or a default set of unseen people, and composed group photos.
+ * framing, the user's own photos (and keeping what is derived from them out of tracked files) or a
+ * default set of unseen people, and composed group photos.
  * The pieces live in `lib/faces/`; this module gathers them for notebooks.
  */
 export {
@@ -31,20 +32,29 @@ export {
   windowFromEyes,
 } from "./crop.ts";
 export {
+  chooseUnseenPeople,
+  type ChosenPeople,
   cropPeople,
   type CropPeopleOptions,
   defaultUnseenPeople,
-  listPeoplePhotos,
   loadOwnFaces,
-  ownGroupPhotos,
-  ownPhotosDir,
   type PeopleFaces,
-  type PersonPhotos,
-  PHOTO_EXTENSIONS,
   type UnseenOptions,
   type UnseenPeople,
   type UnseenSource,
 } from "./people.ts";
+export {
+  checkPhotoCounts,
+  listPeoplePhotos,
+  OWN_FACES_NOTEBOOK,
+  ownFacesFigureDir,
+  ownGroupPhotos,
+  ownPhotosDir,
+  ownPhotosPresent,
+  type PersonPhotos,
+  PHOTO_EXTENSIONS,
+  privateOutputs,
+} from "./own.ts";
 export {
   composeGroupPhoto,
   type ComposeOptions,

@@ -2,68 +2,54 @@
  * Photos of people the networks never saw, turned into training-framed face crops: the user's own
  * (`data/own/<Name>/*.jpg`) or, without those, a default set held out from training.
  */
-import { readdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { dataRoot } from "../config.ts";
+import { dataRoot, displayPath } from "../config.ts";
 import type { FaceSet } from "../data/faceset.ts";
 import { LFW_DIR, lfwImagePath, readLfwIndex } from "../data/lfw.ts";
 import { LFW_PREPROCESS } from "../data/preprocess.ts";
 import { type CropOptions, type CropWindow, cropWindow, faceWindow } from "./crop.ts";
 import { type Box, detectFaces, type DetectOptions, type Face } from "./detector.ts";
 import { readImage } from "./image.ts";
+import { checkPhotoCounts, listPeoplePhotos, ownPhotosDir, type PersonPhotos } from "./own.ts";
 
-/** One person's photos (absolute paths). */
-export interface PersonPhotos {
-  name: string;
-  files: string[];
-}
-
-/** File endings read as photos; anything else in a person's folder is ignored (and reported). */
-export const PHOTO_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".pgm"] as const;
-
-const isPhoto = (f: string) => PHOTO_EXTENSIONS.some((e) => f.toLowerCase().endsWith(e));
-const byName = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
-
-/** The default place for the user's photos: `<data root>/own`. */
-export function ownPhotosDir(): string {
-  return join(dataRoot(), "own");
+/** Who notebook 05 embeds: the user's people or the default set, and one sentence that says which. */
+export interface ChosenPeople {
+  /** True when these are the user's photos from `data/own/`. */
+  own: boolean;
+  people: PersonPhotos[];
+  /** Folder the photo paths are shown relative to. */
+  base: string;
+  description: string;
 }
 
 /**
- * `<dir>/<Name>/*.{jpg,jpeg,png,webp,tif,tiff,pgm}` as people (sorted by name) with their photos
- * (sorted). A missing `dir` or one without person folders gives `[]`; hidden files and folders whose
- * name starts with `_` (such as `_group`) are skipped; person folders without photos are left out.
+ * The user's people in `ownDir` when there are at least two (checked by checkPhotoCounts), else the
+ * default unseen people under `root` (AT&T/ORL when `att_faces/` is there, else LFW people with two
+ * images), with `opts.people` of them.
  */
-export function listPeoplePhotos(dir: string): PersonPhotos[] {
-  let entries;
+export function chooseUnseenPeople(ownDir: string, root: string, opts: { people: number }): ChosenPeople {
+  const own = listPeoplePhotos(ownDir);
+  if (own.length >= 2) {
+    checkPhotoCounts(own, ownDir);
+    const photos = own.reduce((s, p) => s + p.files.length, 0);
+    return {
+      own: true,
+      people: own,
+      base: ownDir,
+      description: `${own.length} people from your own photos in ${ownDir} (${photos} photos).`,
+    };
+  }
+  let source: UnseenSource = "lfw2";
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return [];
-    throw new Error(`cannot list ${dir}: ${e instanceof Error ? e.message : e}`);
-  }
-  const people: PersonPhotos[] = [];
-  const isPerson = (d: { name: string; isDirectory(): boolean }) =>
-    d.isDirectory() && !d.name.startsWith(".") && !d.name.startsWith("_");
-  for (const d of entries.filter(isPerson).sort((a, b) => byName(a.name, b.name))) {
-    const files = readdirSync(join(dir, d.name))
-      .filter((f) => !f.startsWith(".") && isPhoto(f))
-      .sort(byName)
-      .map((f) => join(dir, d.name, f));
-    if (files.length > 0) people.push({ name: d.name, files });
-  }
-  return people;
-}
-
-/** The user's group photos: `<dir>/_group/*` (sorted; `[]` when there are none). */
-export function ownGroupPhotos(dir: string = ownPhotosDir()): string[] {
-  try {
-    return readdirSync(join(dir, "_group")).filter((f) => !f.startsWith(".") && isPhoto(f)).sort(byName)
-      .map((f) => join(dir, "_group", f));
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return [];
-    throw e;
-  }
+    statSync(join(root, "att_faces"));
+    source = "att";
+  } catch { /* no AT&T faces: LFW people with two images */ }
+  const u = defaultUnseenPeople(root, { source, people: opts.people });
+  const why = own.length === 1
+    ? `Only one person in ${displayPath(ownDir)}: using the default set instead. `
+    : `No photos in ${displayPath(ownDir)}: `;
+  return { own: false, people: u.people, base: root, description: why + u.description };
 }
 
 /** Face crops of several people, one per photo in which a face was found. */

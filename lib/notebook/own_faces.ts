@@ -1,7 +1,8 @@
 /**
  * The bookkeeping of the "our images" notebook: which unseen photos train the classifier and which
  * are held out, example same/different pairs to show, and which detection in a group photo belongs to
- * which person.
+ * which person. Where its outputs go (out of tracked files when they show the user's photos) is
+ * decided in lib/faces/own.ts.
  */
 import { pairDistanceDistributions, separatingThreshold } from "../analysis/distances.ts";
 import type { ClassifierSpec } from "../classify/classifiers.ts";
@@ -48,29 +49,41 @@ export function holdOutSplit(
 
 /** Notebook 05's classifier set-up: who it knows, which photos train and test it, and which kind. */
 export interface KnownStrangerSplit {
-  /** People 0 … known − 1 are the classifier's classes; the others are strangers to it. */
-  known: number;
+  /** The classifier's people (labels, ascending); everyone else is a stranger to it. */
+  known: number[];
   /** Photos of known people it is trained on, and their held-out photos (indices into the labels). */
   train: number[];
   test: number[];
   /** Photos of the strangers. */
   stranger: number[];
+  /** People with a single photo: it cannot both train the classifier and test it, so they are strangers. */
+  single: number[];
   /** Held-out photos per known person: 3 when each has at least 4 photos, otherwise 1. */
   heldOut: number;
   /** SVM (RBF, C = 10) when every known person keeps at least 5 training photos, otherwise 1-NN. */
   spec: ClassifierSpec;
+  /** One sentence per single-photo person for the notebook: who was left out of the held-out test, and why. */
+  notes: string[];
 }
 
 /**
- * Split the photos of `people` unseen people (labels 0 … people − 1): with three or more, the last
- * person is a stranger the classifier is never told about; each known person's last photos are held
- * out (see holdOutSplit). Few photos per person make a kernel SVM's probability model meaningless,
- * so the classifier is then a nearest neighbour instead.
+ * Split the photos of `people` unseen people (labels 0 … people − 1, named `names` in messages). A
+ * known person needs 2 photos, one to train on and one to hold out, so people with a single photo
+ * are strangers the classifier is never told about; when nobody has a single photo and there are three
+ * or more people, the last person is the stranger. Each known person's last photos are held out (see
+ * holdOutSplit). Few photos per person make a kernel SVM's probability model meaningless, so the
+ * classifier is then a nearest neighbour instead. Fewer than 2 people with 2 photos is an error that
+ * names the people with one.
  */
-export function knownStrangerSplit(labels: ArrayLike<number>, people: number): KnownStrangerSplit {
+export function knownStrangerSplit(
+  labels: ArrayLike<number>,
+  people: number,
+  names?: readonly string[],
+): KnownStrangerSplit {
   if (!Number.isInteger(people) || people < 2) {
     throw new RangeError(`need at least 2 people, got ${people}`);
   }
+  const name = (l: number) => names?.[l] ?? `person ${l}`;
   const counts = new Array<number>(people).fill(0);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
@@ -79,22 +92,37 @@ export function knownStrangerSplit(labels: ArrayLike<number>, people: number): K
     }
     counts[l]++;
   }
-  const known = people >= 3 ? people - 1 : people;
-  const missing = counts.findIndex((c, l) => l < known && c === 0);
-  if (missing >= 0) throw new RangeError(`person ${missing} has no photos`);
-  const heldOut = Math.min(...counts.slice(0, known)) >= 4 ? 3 : 1;
-  const isKnown = (i: number) => labels[i] < known;
+  const missing = counts.findIndex((c) => c === 0);
+  if (missing >= 0) throw new RangeError(`${name(missing)} has no photos`);
+  const all = counts.map((_, l) => l);
+  const single = all.filter((l) => counts[l] === 1);
+  const several = all.filter((l) => counts[l] >= 2);
+  if (several.length < 2) {
+    throw new RangeError(
+      `the classifier needs at least 2 people with 2 or more photos (one to train on, one to hold out); ` +
+        `${single.map((l) => `${name(l)} has 1`).join(", ")}` +
+        (several.length ? ` and only ${name(several[0])} has more` : ""),
+    );
+  }
+  const strangers = new Set(single.length > 0 ? single : people >= 3 ? [people - 1] : []);
+  const known = all.filter((l) => !strangers.has(l));
+  const isKnown = (i: number) => !strangers.has(labels[i]);
+  const heldOut = Math.min(...known.map((l) => counts[l])) >= 4 ? 3 : 1;
   // Strangers share one pseudo-label, only so that holdOutSplit sees every index.
-  const split = holdOutSplit(Array.from(labels, (l) => (l < known ? l : -1)), heldOut);
+  const split = holdOutSplit(Array.from(labels, (l) => (strangers.has(l) ? -1 : l)), heldOut);
   const train = split.train.filter(isKnown);
   const test = split.test.filter(isKnown);
   const stranger = Array.from({ length: labels.length }, (_, i) => i).filter((i) => !isKnown(i));
-  const trainCounts = new Array<number>(known).fill(0);
-  for (const i of train) trainCounts[labels[i]]++;
-  const spec: ClassifierSpec = Math.min(...trainCounts) >= 5
+  const trainCounts = new Map(known.map((l) => [l, 0]));
+  for (const i of train) trainCounts.set(labels[i], trainCounts.get(labels[i])! + 1);
+  const spec: ClassifierSpec = Math.min(...trainCounts.values()) >= 5
     ? { kind: "svm", kernel: "rbf", C: 10, gamma: "scale" }
     : { kind: "knn", k: 1 };
-  return { known, train, test, stranger, heldOut, spec };
+  const notes = single.map((l) =>
+    `${name(l)}: only 1 photo with a face, so not in the held-out test (a person needs one photo to ` +
+    `train the classifier on and one to test it): treated as a stranger; add a photo to include them.`
+  );
+  return { known, train, test, stranger, single, heldOut, spec, notes };
 }
 
 /** One held-out photo in notebook 05's table. */

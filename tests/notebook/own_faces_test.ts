@@ -1,4 +1,8 @@
-import { deepEqual, equal, ok, throws } from "../assert.ts";
+import pl from "nodejs-polars";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { deepEqual, equal, match, ok, throws } from "../assert.ts";
+import { REPO_ROOT } from "../../lib/config.ts";
 import type { Face, GroupPhoto } from "../../lib/faces/mod.ts";
 import {
   assignGroupFaces,
@@ -108,23 +112,24 @@ Deno.test("knownStrangerSplit: hand-worked splits, the stranger and the classifi
   // people 0, 1, 2 known (4, 5, 4 photos), person 3 the stranger; each known one has ≥ 4 → 3 held out
   const labels = [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 0, 1, 2, 1];
   const s = knownStrangerSplit(labels, 4);
-  equal(s.known, 3);
+  deepEqual(s.known, [0, 1, 2]);
   equal(s.heldOut, 3);
   // person 0: photos 0 4 8 11 → train 0; person 1: 1 5 9 12 14 → train 1 5; person 2: 2 6 10 13 → train 2
   deepEqual(s.train, [0, 1, 2, 5]);
   deepEqual(s.test, [4, 6, 8, 9, 10, 11, 12, 13, 14]);
   deepEqual(s.stranger, [3, 7]);
+  deepEqual([s.single, s.notes], [[], []]);
   deepEqual(s.spec, { kind: "knn", k: 1 }); // one training photo each: nearest neighbour
 
   // eight photos each of three people: 5 train each → SVM; two people: nobody is a stranger
   const many = Array.from({ length: 24 }, (_, i) => i % 3);
   const m = knownStrangerSplit(many, 3);
-  equal(m.known, 2);
+  deepEqual(m.known, [0, 1]);
   equal(m.train.length, 10);
   equal(m.stranger.length, 8);
   deepEqual(m.spec, { kind: "svm", kernel: "rbf", C: 10, gamma: "scale" });
   const two = knownStrangerSplit([0, 1, 0, 1, 1], 2);
-  equal(two.known, 2);
+  deepEqual(two.known, [0, 1]);
   equal(two.heldOut, 1); // person 0 has only 2 photos
   deepEqual([two.train, two.test, two.stranger], [[0, 1, 3], [2, 4], []]);
   // every photo lands in exactly one of the three lists
@@ -135,6 +140,79 @@ Deno.test("knownStrangerSplit: hand-worked splits, the stranger and the classifi
   throws(() => knownStrangerSplit([0, 0], 1), /at least 2 people/);
   throws(() => knownStrangerSplit([0, 5], 3), /label 5 outside 0…2/);
   throws(() => knownStrangerSplit([0, 0, 2], 3), /person 1 has no photos/);
+});
+
+Deno.test("knownStrangerSplit: a person with one photo is a stranger, named in a note, never a known class without a held-out photo", () => {
+  const names = ["Alice", "Carol", "Dave"];
+  // Alice 0 3 5, Carol 1 (one photo), Dave 2 4 6: three photos each → 1 held out each, the last one.
+  const s = knownStrangerSplit([0, 1, 2, 0, 2, 0, 2], 3, names);
+  deepEqual(s.known, [0, 2], "Carol is not one of the classifier's people; Dave, the last, stays known");
+  deepEqual(s.single, [1]);
+  equal(s.heldOut, 1);
+  deepEqual([s.train, s.test, s.stranger], [[0, 2, 3, 4], [5, 6], [1]]);
+  for (const c of s.known) {
+    ok(s.test.some((i) => [0, 1, 2, 0, 2, 0, 2][i] === c), `held-out photo of ${names[c]}`);
+  }
+  equal(s.notes.length, 1);
+  match(s.notes[0], /^Carol: only 1 photo with a face, so not in the held-out test/);
+  deepEqual(s.spec, { kind: "knn", k: 1 });
+
+  // The single-photo person comes first: everyone else stays known (no extra stranger is taken).
+  const first = knownStrangerSplit([0, 1, 1, 2, 2, 3, 3], 4);
+  deepEqual(first.known, [1, 2, 3]);
+  deepEqual([first.train, first.test, first.stranger], [[1, 3, 5], [2, 4, 6], [0]]);
+  match(first.notes[0], /^person 0: only 1 photo/);
+  // The last person has the single photo: the stranger as before, now also listed as single.
+  const last = knownStrangerSplit([0, 1, 2, 3, 0, 1, 2], 4);
+  deepEqual([last.known, last.single, last.stranger], [[0, 1, 2], [3], [3]]);
+
+  // Fewer than 2 people with 2 photos: no classifier can be built, and the message says who has 1.
+  throws(
+    () => knownStrangerSplit([0, 1, 0], 2, ["Alice", "Bob"]),
+    /needs at least 2 people with 2 or more photos .*; Bob has 1 and only Alice has more$/,
+  );
+  throws(() => knownStrangerSplit([0, 1, 2, 2], 3, ["A", "B", "C"]), /A has 1, B has 1 and only C has more$/);
+});
+
+Deno.test("the committed notebook 05 and its tracked tables show only the default unseen people", () => {
+  // quick/full run notebooks in place; with the user's photos, notebook 05 must go to build/own/
+  // instead (scripts/notebook_runner.ts notebookTargets). This catches a copy that got committed anyway.
+  const nb = JSON.parse(Deno.readTextFileSync(join(REPO_ROOT, "notebooks", "05_own_faces.ipynb"))) as {
+    cells: { cell_type: string; outputs?: { text?: string[]; data?: Record<string, string | string[]> }[] }[];
+  };
+  const texts = nb.cells.flatMap((c) => c.outputs ?? []).flatMap((o) => [
+    ...(o.text ? [o.text.join("")] : []),
+    ...Object.entries(o.data ?? {}).filter(([k]) => k.startsWith("text/")).map(([, v]) =>
+      [v].flat().join("")
+    ),
+  ]);
+  const defaults = Array.from({ length: 6 }, (_, i) => `ORL s${i + 1}`); // cell "the people": 6 AT&T/ORL subjects
+  ok(
+    texts.some((t) => /^No photos in .*own: 6 people from the AT&T\/ORL face database/.test(t)),
+    "run without own photos",
+  );
+  ok(!texts.some((t) => /your own photos|Your photos in/.test(t)), "no output speaks of the user's photos");
+  const table = texts.find((t) => t.startsWith("**Unseen people**"));
+  ok(table, "the table of people is there");
+  const people = table.split("\n").slice(4).map((l) => l.split("|")[1].trim());
+  deepEqual(people, defaults);
+
+  const dir = join(REPO_ROOT, "figures", "05_own_faces");
+  const nameColumns = ["row", "column", "person", "predicted", "person A", "person B", "true name"];
+  let checked = 0;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".csv"))) {
+    const df = pl.readCSV(Deno.readTextFileSync(join(dir, f)));
+    for (const col of df.columns.filter((c) => nameColumns.includes(c))) {
+      for (const v of df.getColumn(col).toArray()) {
+        ok(defaults.includes(String(v)), `${f}, column ${col}: ${v} is not a default unseen person`);
+        checked++;
+      }
+    }
+    if (df.columns.includes("photo")) {
+      for (const v of df.getColumn("photo").toArray()) match(String(v), /^att_faces\/s[1-6]\/\d+\.pgm$/);
+    }
+  }
+  ok(checked > 50, `names checked in the tables: ${checked}`);
 });
 
 Deno.test("heldOutPredictions: a 1-NN on points in the plane, one of them misclassified", async () => {
