@@ -40,8 +40,17 @@ export interface EmbedOptions {
 /**
  * Embeddings of all images, n × d row-major (d = the model's output size, 128 for both networks),
  * computed in inference mode (batch norm uses its moving statistics, dropout is off).
+ *
+ * Asynchronous because every read-back is awaited (`data()`): tfjs-backend-webgpu's `dataSync`
+ * draws through a 2D OffscreenCanvas, which Deno lacks. The next batch's forward pass is queued
+ * before the current one is awaited, so a GPU computes while the values travel back; on the CPU
+ * backends each batch is computed when queued, and the values are the same as a synchronous read.
  */
-export function embed(model: tfl.LayersModel, images: ImageBlock, opts: EmbedOptions = {}): Float32Array {
+export async function embed(
+  model: tfl.LayersModel,
+  images: ImageBlock,
+  opts: EmbedOptions = {},
+): Promise<Float32Array> {
   const batchSize = opts.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be ≥ 1, got ${batchSize}`);
@@ -55,12 +64,24 @@ export function embed(model: tfl.LayersModel, images: ImageBlock, opts: EmbedOpt
   const outShape = model.outputs[0].shape;
   const d = outShape[outShape.length - 1] as number;
   const out = new Float32Array(images.n * d);
-  for (let s = 0; s < images.n; s += batchSize) {
-    const e = Math.min(images.n, s + batchSize);
-    const y = tf.tidy(() => model.predict(inputTensor(images, s, e)) as tf.Tensor);
-    out.set(y.dataSync() as Float32Array, s * d);
-    y.dispose();
-    opts.onProgress?.(e, images.n);
+  const forward = (s: number) =>
+    tf.tidy(() => model.predict(inputTensor(images, s, Math.min(images.n, s + batchSize))) as tf.Tensor);
+  let next = images.n > 0 ? forward(0) : undefined;
+  try {
+    for (let s = 0; s < images.n; s += batchSize) {
+      const e = Math.min(images.n, s + batchSize);
+      const y = next!;
+      next = undefined;
+      try {
+        if (e < images.n) next = forward(e);
+        out.set(await y.data() as Float32Array, s * d);
+      } finally {
+        y.dispose();
+      }
+      opts.onProgress?.(e, images.n);
+    }
+  } finally {
+    next?.dispose();
   }
   return out;
 }

@@ -54,7 +54,6 @@ interface EmbeddingManifest {
  * Embeddings (n × dim) of `faces` by the run's network, cached in `<runDir>/embeddings-<name>.f32`.
  * The cache is reused only for the same images and the same training epoch; written atomically.
  */
-// deno-lint-ignore require-await -- async so that a bad name arrives as a rejection, like every other error
 export async function cachedEmbeddings(
   run: Pick<TrainResult, "model" | "runDir" | "epochsDone">,
   faces: FaceSet,
@@ -85,7 +84,7 @@ export async function cachedEmbeddings(
       return { embeddings, dim: m.dim, fromCache: true };
     }
   }
-  const embeddings = embed(run.model as tfl.LayersModel, faces, { batchSize: opts.batchSize ?? 64 });
+  const embeddings = await embed(run.model as tfl.LayersModel, faces, { batchSize: opts.batchSize ?? 64 });
   const dim = faces.n ? embeddings.length / faces.n : 0;
   writeAtomic(bin, new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength));
   writeAtomic(meta, JSON.stringify({ ...want, dim }));

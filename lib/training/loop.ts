@@ -178,7 +178,9 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
         }…${cfg.epochs}, run ${displayPath(runDir)}`,
     );
   }
-  if (st.epoch === 0 && cfg.distanceEpochs.includes(0)) saveDistanceSnapshot(runDir, st.net, data, cfg, 0);
+  if (st.epoch === 0 && cfg.distanceEpochs.includes(0)) {
+    await saveDistanceSnapshot(runDir, st.net, data, cfg, 0);
+  }
   const stepper = makeStepper(run, st.net, opts.progress ?? Deno.stderr.isTerminal());
   const stopAt = opts.stopAfter === undefined ? cfg.epochs : Math.min(cfg.epochs, st.epoch + opts.stopAfter);
   while (st.epoch < stopAt) await runEpoch(run, st, stepper);
@@ -305,7 +307,7 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
     savedAt: new Date().toISOString(),
   });
   writeHistoryCsv(join(run.runDir, "history.csv"), st.history);
-  if (cfg.distanceEpochs.includes(e)) saveDistanceSnapshot(run.runDir, st.net, run.data, cfg, e);
+  if (cfg.distanceEpochs.includes(e)) await saveDistanceSnapshot(run.runDir, st.net, run.data, cfg, e);
   run.log(
     `epoch ${e}/${cfg.epochs}  loss ${row.loss.toFixed(4)}  lr ${row.lr.toPrecision(3)}  ` +
       `active ${row.activeFraction.toFixed(3)}  ${row.imagesPerSecond.toFixed(1)} img/s  ${

@@ -39,17 +39,18 @@ function snapshotFaces(faces: FaceSet, maxImages: number, rng: Rng): FaceSet {
 
 /**
  * ++/+− squared distances on a fixed subset of the training identities: the same images and
- * pairs at every epoch (own seed), so snapshots are comparable.
+ * pairs at every epoch (own seed), so snapshots are comparable. Asynchronous: the embeddings are
+ * read back with an awaited read, which every backend supports (webgpu has no synchronous one in Deno).
  */
-export function distanceSnapshot(
+export async function distanceSnapshot(
   model: tfl.LayersModel,
   faces: FaceSet,
   cfg: TrainConfig,
   epoch: number,
-): DistanceSnapshot {
+): Promise<DistanceSnapshot> {
   const rng = new Rng(cfg.seed ^ 0xd15);
   const sub = snapshotFaces(faces, cfg.distanceImages, rng);
-  const e = embed(model, sub, { batchSize: cfg.embedBatchSize });
+  const e = await embed(model, sub, { batchSize: cfg.embedBatchSize });
   const d = e.length / sub.n;
   const dist = (i: number, j: number) => squaredDistance(e, i, e, j, d);
   const pos: [number, number][] = [];
@@ -72,14 +73,14 @@ export function distanceSnapshot(
 }
 
 /** Take a snapshot of `model` and save it in the run folder. */
-export function saveDistanceSnapshot(
+export async function saveDistanceSnapshot(
   runDir: string,
   model: tfl.LayersModel,
   faces: FaceSet,
   cfg: TrainConfig,
   epoch: number,
-): void {
-  const snap = distanceSnapshot(model, faces, cfg, epoch);
+): Promise<void> {
+  const snap = await distanceSnapshot(model, faces, cfg, epoch);
   mkdirSync(join(runDir, "distances"), { recursive: true });
   writeAtomic(distanceFile(runDir, epoch), JSON.stringify(snap));
 }

@@ -37,8 +37,27 @@ export interface TripletResult {
 
 export type Mining = "semi-hard" | "batch-hard";
 
+/**
+ * A tensor's values, read synchronously. tfjs-backend-webgpu reads a tensor that lives on the GPU
+ * through a 2D OffscreenCanvas, which Deno lacks, and fails with an unrelated TypeError (`clearRect`
+ * of null); this names what to do instead. Tensors whose values are still on the CPU (labels made
+ * from an array, tiny results) do read there.
+ */
+function readSync(t: tf.Tensor, what: string): ArrayLike<number> {
+  try {
+    return t.dataSync() as ArrayLike<number>;
+  } catch (e) {
+    if (tf.getBackend() !== "webgpu") throw e;
+    throw new Error(
+      `triplet loss: the webgpu backend cannot read the ${what} synchronously in Deno; read them with ` +
+        `\`await t.data()\` and pass them as an array (lib/gpu/train_step.ts does)`,
+      { cause: e },
+    );
+  }
+}
+
 function labelArray(labels: Labels, n: number): Int32Array {
-  const arr = labels instanceof tf.Tensor ? labels.dataSync() : labels;
+  const arr = labels instanceof tf.Tensor ? readSync(labels, "labels") : labels;
   if (arr.length !== n) throw new Error(`triplet loss: ${arr.length} labels for ${n} embeddings`);
   return Int32Array.from(arr as ArrayLike<number>);
 }
@@ -195,7 +214,7 @@ export function tripletLoss(
   }
   const loss = tf.tidy(() => {
     const d = pairwiseSquaredDistances(embeddings);
-    const dv = distances ?? d.dataSync() as Float32Array;
+    const dv = distances ?? readSync(d, "distances") as Float32Array;
     const sel = mining === "semi-hard" ? selectSemiHard(dv, y) : selectBatchHard(dv, y);
     triplets = sel.pos.length;
     // The hinge is linear where it is active, so the loss equals Σ D∘W + c with W holding ±1/T at the

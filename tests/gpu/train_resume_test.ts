@@ -4,15 +4,24 @@
  * lib/gpu/train_step.ts, the next batch prepared while the device computes), and says that it
  * changed backend. Its epoch-2 loss must match an uninterrupted cpu run's within 1e-3 relative:
  * both use micro-batches of 5, so only float32 summation order differs (see train_step_test.ts).
- * Skipped without a WebGPU adapter; on lavapipe it takes about a minute.
+ * The ++/+− distance snapshot taken after epoch 2 embeds on webgpu (awaited reads) and must match
+ * the cpu run's within 1e-3 of its largest distance (measured on lavapipe: 4.4e-6).
+ * Skipped without a WebGPU adapter; on lavapipe it takes about ten seconds.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { assertClose, equal, match, ok } from "../assert.ts";
+import { assertClose, deepEqual, equal, match, ok } from "../assert.ts";
 import type { FaceSet } from "../../lib/data/faceset.ts";
 import { Rng } from "../../lib/rng.ts";
-import { backendChange, train, type TrainConfig } from "../../lib/training/mod.ts";
+import {
+  backendChange,
+  type DistanceSnapshot,
+  listDistanceEpochs,
+  loadDistances,
+  train,
+  type TrainConfig,
+} from "../../lib/training/mod.ts";
 import { probeWebGpu, startWebGpuBackend } from "../../lib/gpu/mod.ts";
 
 const probe = await probeWebGpu();
@@ -46,7 +55,7 @@ const config: Partial<TrainConfig> = {
   minImages: 2,
   schedule: { kind: "step", start: 0.05, end: 0.05, stages: 1 },
   margin: 0.5,
-  distanceEpochs: [], // snapshots embed with synchronous reads, which webgpu lacks in Deno
+  distanceEpochs: [1, 2], // epoch 1's snapshot is taken on cpu, epoch 2's on webgpu (awaited reads)
   microBatch: 5,
 };
 
@@ -95,6 +104,16 @@ Deno.test({
       match(note, /resumes on webgpu/);
       ok(ref.history[1].loss > 0, "no active triplets in epoch 2: nothing compared");
       assertClose(moved.history[1].loss, ref.history[1].loss, 1e-3, "epoch-2 loss on webgpu vs cpu");
+      // The epoch-2 distance snapshot, embedded on webgpu, against the uninterrupted cpu run's.
+      deepEqual(listDistanceEpochs(`${dir}/moved`), [1, 2]);
+      const [a, b] = await Promise.all([loadDistances(`${dir}/moved`, 2), loadDistances(`${dir}/ref`, 2)]);
+      ok(b.positive.length > 0 && b.negative.length > 0, "empty reference snapshot: nothing compared");
+      equal(a.positive.length, b.positive.length);
+      equal(a.negative.length, b.negative.length);
+      const all = (x: DistanceSnapshot) => [...x.positive, ...x.negative];
+      const scale = Math.max(...all(b));
+      const diff = Math.max(...all(a).map((v, i) => Math.abs(v - all(b)[i])));
+      ok(diff <= 1e-3 * scale, `snapshot distances differ by ${diff} > 1e-3 × ${scale}`);
       moved.model.dispose();
       await tf.setBackend("cpu");
     } finally {

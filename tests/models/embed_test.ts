@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { assertAllClose, deepEqual, equal, throws } from "../assert.ts";
+import { assertAllClose, deepEqual, equal, rejects } from "../assert.ts";
 import { embed, inputTensor, scalePixel } from "../../lib/models/embed.ts";
 import { buildInception } from "../../lib/models/inception.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
@@ -41,7 +41,7 @@ Deno.test("embed in small batches equals one big predict, and leaks no tensors",
     const im = images(7, 24, 2);
     const before = tf.memory().numTensors;
     let calls = 0;
-    const e = embed(m, im, { batchSize: 3, onProgress: () => calls++ });
+    const e = await embed(m, im, { batchSize: 3, onProgress: () => calls++ });
     equal(tf.memory().numTensors, before, "tensors leaked by embed");
     equal(e.length, 7 * 128);
     equal(calls, 3);
@@ -56,6 +56,25 @@ Deno.test("embed in small batches equals one big predict, and leaks no tensors",
 Deno.test("embed refuses images of the wrong size", async () => {
   await tf.setBackend("cpu");
   const m = buildZeilerFergus({ inputSize: 24, width: 1 / 16 });
-  throws(() => embed(m, images(2, 32, 1)), /takes 24×24 images, got 32×32/);
+  await rejects(() => embed(m, images(2, 32, 1)), /takes 24×24 images, got 32×32/);
+  m.dispose();
+});
+
+Deno.test("embed of no images is empty; a failing progress callback leaks no queued batch", async () => {
+  await tf.setBackend("cpu");
+  const m = buildZeilerFergus({ inputSize: 24, width: 1 / 16 });
+  equal((await embed(m, images(0, 24, 1))).length, 0);
+  const before = tf.memory().numTensors;
+  await rejects(
+    () =>
+      embed(m, images(5, 24, 3), {
+        batchSize: 2,
+        onProgress: () => {
+          throw new Error("stop");
+        },
+      }),
+    /stop/,
+  );
+  equal(tf.memory().numTensors, before, "tensors leaked when embed stopped early");
   m.dispose();
 });
