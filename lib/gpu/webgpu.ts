@@ -8,6 +8,8 @@
  * checks the route's numbers on a machine without a GPU).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** What `navigator.gpu` offers here. */
 export interface WebGpuAdapterInfo {
@@ -62,12 +64,34 @@ interface AdapterLike {
 }
 
 /**
+ * On Linux the first adapter request loads the Vulkan drivers, and Mesa's Wayland support prints
+ * `error: XDG_RUNTIME_DIR is invalid or not set in the environment.` twice to stderr when that variable
+ * is unset (as under root in CI or a container), although nothing is wrong: every script in auto mode
+ * printed it. A private folder (mode 0700, as the XDG spec asks) set before the first request silences it.
+ */
+function ensureRuntimeDir(): void {
+  if (Deno.build.os !== "linux") return;
+  try {
+    if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+    const uid = Deno.uid() ?? 0;
+    const dir = join(tmpdir(), `facenet-runtime-${uid}`);
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (Deno.statSync(dir).uid !== uid) return; // someone else's folder: leave the variable unset
+    Deno.chmodSync(dir, 0o700);
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+  } catch {
+    // no env/write permission: the message stays, nothing else changes
+  }
+}
+
+/**
  * The adapter tfjs-backend-webgpu would get (it asks for `high-performance`), or why there is none.
  * Reads only the adapter's info; no device is created.
  */
 export async function probeWebGpu(): Promise<{ adapter?: WebGpuAdapterInfo; reason?: string }> {
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) return { reason: "this Deno has no navigator.gpu (WebGPU)" };
+  ensureRuntimeDir();
   let adapter: AdapterLike | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
