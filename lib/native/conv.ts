@@ -5,17 +5,22 @@
  * in the wasm heap and runs it (no copies, no reorders).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { f32, input, type KernelArgs, type WasmBackend } from "../wasm/kernel_util.ts";
-import { C, dims, type Dnnl, memDesc, opDesc, Primitive, PrimitiveCache, withPrimitiveDesc } from "./dnnl.ts";
+import {
+  conv2DInfoNhwc,
+  type ConvGeometryAttrs,
+  f32,
+  input,
+  type KernelArgs,
+  type WasmBackend,
+} from "../wasm/kernel_util.ts";
+import { C, dims, type Dnnl, memDesc, opDesc, withPrimitiveDesc } from "./dnnl.ts";
+import { Primitive, type PrimitiveCache } from "./primitive.ts";
 
 type Shape4 = [number, number, number, number];
 
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: unknown;
+interface ConvAttrs extends ConvGeometryAttrs {
   dataFormat: string;
   dilations?: number | [number, number];
-  dimRoundingMode: unknown;
   inputShape?: Shape4;
   filterShape?: Shape4;
 }
@@ -35,16 +40,7 @@ function geometry(xShape: Shape4, filterShape: Shape4, a: ConvAttrs): Geometry |
   if (a.dataFormat === "NCHW") return undefined;
   const dil = a.dilations ?? 1;
   if (Array.isArray(dil) ? dil[0] !== 1 || dil[1] !== 1 : dil !== 1) return undefined;
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    a.strides,
-    1,
-    a.pad as "same",
-    a.dimRoundingMode as "floor" | undefined,
-    false,
-    "channelsLast",
-  );
+  const info = conv2DInfoNhwc(xShape, filterShape, a);
   const { top, bottom, left, right } = info.padInfo;
   const y: Shape4 = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   const strides: [number, number] = [info.strideHeight, info.strideWidth];
@@ -87,75 +83,102 @@ function forwardOp(dnnl: Dnnl, g: Geometry) {
   return { op, d };
 }
 
+function forwardPrimitive(dnnl: Dnnl, cache: PrimitiveCache, g: Geometry): Primitive {
+  return cache.get(`fwd${g.key}`, () => {
+    const { op, d } = forwardOp(dnnl, g);
+    return new Primitive(dnnl, op, [
+      { id: C.arg.src, md: d.src },
+      { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
+      { id: C.arg.dst, md: d.dst },
+    ]);
+  });
+}
+
+function backwardDataPrimitive(dnnl: Dnnl, cache: PrimitiveCache, g: Geometry): Primitive {
+  return cache.get(`bwdd${g.key}`, () => {
+    const { op: fwd, d } = forwardOp(dnnl, g);
+    const op = opDesc();
+    const status = dnnl.lib.dnnl_convolution_backward_data_desc_init(
+      op,
+      C.alg.convDirect,
+      d.src,
+      d.weiAny,
+      d.dst,
+      d.strides,
+      d.padL,
+      d.padR,
+    );
+    if (status !== C.success) throw new Error(`oneDNN: convolution backward data desc: status ${status}`);
+    return withPrimitiveDesc(dnnl, fwd, (hint) =>
+      new Primitive(dnnl, op, [
+        { id: C.arg.diffSrc, md: d.src },
+        { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
+        { id: C.arg.diffDst, md: d.dst },
+      ], hint));
+  });
+}
+
+function backwardWeightsPrimitive(dnnl: Dnnl, cache: PrimitiveCache, g: Geometry): Primitive {
+  return cache.get(`bwdw${g.key}`, () => {
+    const { op: fwd, d } = forwardOp(dnnl, g);
+    const op = opDesc();
+    const status = dnnl.lib.dnnl_convolution_backward_weights_desc_init(
+      op,
+      C.alg.convDirect,
+      d.src,
+      d.weiAny,
+      null,
+      d.dst,
+      d.strides,
+      d.padL,
+      d.padR,
+    );
+    if (status !== C.success) {
+      throw new Error(`oneDNN: convolution backward weights desc: status ${status}`);
+    }
+    return withPrimitiveDesc(dnnl, fwd, (hint) =>
+      new Primitive(dnnl, op, [
+        { id: C.arg.src, md: d.src },
+        { id: C.arg.diffWeights, md: d.wei, chosen: C.query.diffWeightsMd, output: true },
+        { id: C.arg.diffDst, md: d.dst },
+      ], hint));
+  });
+}
+
+/** A gradient kernel's primitive, the argument it writes (and that tensor's shape) and its other input. */
+interface GradSpec {
+  primitive: (g: Geometry) => Primitive;
+  outId: number;
+  outShape: (g: Geometry) => Shape4;
+  otherId: number;
+  other: tf.TensorInfo;
+}
+
+const usable = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === "float32" && t.shape.length === 4);
+
 /**
  * Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter bound to one opened library and cache;
  * what they do not cover (NCHW, dilation, other dtypes) goes to `previous(name)`, the kernel
  * registered before them.
  */
 export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: string) => tf.KernelFunc) {
-  function forward(g: Geometry): Primitive {
-    return cache.get(`fwd${g.key}`, () => {
-      const { op, d } = forwardOp(dnnl, g);
-      return new Primitive(dnnl, op, [
-        { id: C.arg.src, md: d.src },
-        { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
-        { id: C.arg.dst, md: d.dst },
-      ]);
-    });
+  /**
+   * What both gradient kernels do: fall back when `g` is undefined, check `dy` against the
+   * convolution's output, then run the primitive writing a new tensor as argument `s.outId`.
+   */
+  function gradient(name: string, args: KernelArgs, dy: tf.TensorInfo, g: Geometry | undefined, s: GradSpec) {
+    if (!g) return previous(name)(args) as tf.TensorInfo;
+    if (g.y.join() !== dy.shape.join()) {
+      throw new Error(`${name}: dy is ${dy.shape}, the convolution's output is ${g.y}`);
+    }
+    const prim = s.primitive(g);
+    const b = args.backend as WasmBackend;
+    const out = b.makeOutput(s.outShape(g), "float32");
+    prim.execute(
+      new Map([[s.outId, f32(b, out)], [s.otherId, f32(b, s.other)], [C.arg.diffDst, f32(b, dy)]]),
+    );
+    return out;
   }
-
-  function backwardData(g: Geometry): Primitive {
-    return cache.get(`bwdd${g.key}`, () => {
-      const { op: fwd, d } = forwardOp(dnnl, g);
-      const op = opDesc();
-      const status = dnnl.lib.dnnl_convolution_backward_data_desc_init(
-        op,
-        C.alg.convDirect,
-        d.src,
-        d.weiAny,
-        d.dst,
-        d.strides,
-        d.padL,
-        d.padR,
-      );
-      if (status !== C.success) throw new Error(`oneDNN: convolution backward data desc: status ${status}`);
-      return withPrimitiveDesc(dnnl, fwd, (hint) =>
-        new Primitive(dnnl, op, [
-          { id: C.arg.diffSrc, md: d.src },
-          { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
-          { id: C.arg.diffDst, md: d.dst },
-        ], hint));
-    });
-  }
-
-  function backwardWeights(g: Geometry): Primitive {
-    return cache.get(`bwdw${g.key}`, () => {
-      const { op: fwd, d } = forwardOp(dnnl, g);
-      const op = opDesc();
-      const status = dnnl.lib.dnnl_convolution_backward_weights_desc_init(
-        op,
-        C.alg.convDirect,
-        d.src,
-        d.weiAny,
-        null,
-        d.dst,
-        d.strides,
-        d.padL,
-        d.padR,
-      );
-      if (status !== C.success) {
-        throw new Error(`oneDNN: convolution backward weights desc: status ${status}`);
-      }
-      return withPrimitiveDesc(dnnl, fwd, (hint) =>
-        new Primitive(dnnl, op, [
-          { id: C.arg.src, md: d.src },
-          { id: C.arg.diffWeights, md: d.wei, chosen: C.query.diffWeightsMd, output: true },
-          { id: C.arg.diffDst, md: d.dst },
-        ], hint));
-    });
-  }
-
-  const usable = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === "float32" && t.shape.length === 4);
 
   function conv2D(args: KernelArgs): tf.TensorInfo {
     const { inputs, backend, attrs } = args;
@@ -165,7 +188,7 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
       ? geometry(x.shape as Shape4, filter.shape as Shape4, attrs as unknown as ConvAttrs)
       : undefined;
     if (!g) return previous("Conv2D")(args) as tf.TensorInfo;
-    const prim = forward(g);
+    const prim = forwardPrimitive(dnnl, cache, g);
     const b = backend as WasmBackend;
     const y = b.makeOutput(g.y, "float32");
     prim.execute(new Map([[C.arg.src, f32(b, x)], [C.arg.weights, f32(b, filter)], [C.arg.dst, f32(b, y)]]));
@@ -173,43 +196,33 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
   }
 
   function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
-    const { inputs, backend, attrs } = args;
-    const a = attrs as unknown as ConvAttrs;
-    const dy = input(inputs, "dy", "Conv2DBackpropInput");
-    const filter = input(inputs, "filter", "Conv2DBackpropInput");
+    const a = args.attrs as unknown as ConvAttrs;
+    const dy = input(args.inputs, "dy", "Conv2DBackpropInput");
+    const filter = input(args.inputs, "filter", "Conv2DBackpropInput");
     const g = usable(dy, filter) && a.inputShape
       ? geometry(a.inputShape, filter.shape as Shape4, a)
       : undefined;
-    if (!g) return previous("Conv2DBackpropInput")(args) as tf.TensorInfo;
-    if (g.y.join() !== dy.shape.join()) {
-      throw new Error(`Conv2DBackpropInput: dy is ${dy.shape}, the convolution's output is ${g.y}`);
-    }
-    const prim = backwardData(g);
-    const b = backend as WasmBackend;
-    const dx = b.makeOutput(g.x, "float32");
-    prim.execute(
-      new Map([[C.arg.diffSrc, f32(b, dx)], [C.arg.weights, f32(b, filter)], [C.arg.diffDst, f32(b, dy)]]),
-    );
-    return dx;
+    return gradient("Conv2DBackpropInput", args, dy, g, {
+      primitive: (g) => backwardDataPrimitive(dnnl, cache, g),
+      outId: C.arg.diffSrc,
+      outShape: (g) => g.x,
+      otherId: C.arg.weights,
+      other: filter,
+    });
   }
 
   function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
-    const { inputs, backend, attrs } = args;
-    const a = attrs as unknown as ConvAttrs;
-    const x = input(inputs, "x", "Conv2DBackpropFilter");
-    const dy = input(inputs, "dy", "Conv2DBackpropFilter");
+    const a = args.attrs as unknown as ConvAttrs;
+    const x = input(args.inputs, "x", "Conv2DBackpropFilter");
+    const dy = input(args.inputs, "dy", "Conv2DBackpropFilter");
     const g = usable(x, dy) && a.filterShape ? geometry(x.shape as Shape4, a.filterShape, a) : undefined;
-    if (!g) return previous("Conv2DBackpropFilter")(args) as tf.TensorInfo;
-    if (g.y.join() !== dy.shape.join()) {
-      throw new Error(`Conv2DBackpropFilter: dy is ${dy.shape}, the convolution's output is ${g.y}`);
-    }
-    const prim = backwardWeights(g);
-    const b = backend as WasmBackend;
-    const dw = b.makeOutput(g.f, "float32");
-    prim.execute(
-      new Map([[C.arg.src, f32(b, x)], [C.arg.diffWeights, f32(b, dw)], [C.arg.diffDst, f32(b, dy)]]),
-    );
-    return dw;
+    return gradient("Conv2DBackpropFilter", args, dy, g, {
+      primitive: (g) => backwardWeightsPrimitive(dnnl, cache, g),
+      outId: C.arg.diffWeights,
+      outShape: (g) => g.f,
+      otherId: C.arg.src,
+      other: x,
+    });
   }
 
   return { conv2D, conv2DBackpropInput, conv2DBackpropFilter };
