@@ -42,7 +42,7 @@ export function computeBatchGradients(
   seeds: number[],
   cfg: TrainConfig,
 ): { loss: number; activeFraction: number; grads: tf.NamedTensorMap } {
-  const slice = (c: [number, number]) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
+  const slice: ChunkSlicer = (c) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
   if (chunks.length === 1) {
     let activeFraction = 0;
     // The loss's value comes from the distances mining read (tripletLoss's `value`): reading the
@@ -60,16 +60,7 @@ export function computeBatchGradients(
     tf.dispose([value, x]);
     return { loss, activeFraction, grads };
   }
-  const stats = net.nonTrainableWeights.map((w) => ({ w, saved: tf.clone(w.read()) }));
-  const emb = tf.tidy(() =>
-    tf.concat(
-      chunks.map((c, i) => net.apply(slice(c), { training: true, dropoutSeed: seeds[i] }) as tf.Tensor2D),
-    )
-  );
-  for (const { w, saved } of stats) {
-    w.write(saved);
-    saved.dispose();
-  }
+  const emb = embedChunks(net, slice, chunks, seeds);
   let activeFraction = 0;
   let loss = 0;
   const gEmb = tf.tidy(() => {
@@ -83,6 +74,52 @@ export function computeBatchGradients(
     return grad;
   });
   emb.dispose();
+  const grads = backpropChunks(net, optimizer, vars, slice, chunks, seeds, gEmb);
+  tf.dispose([gEmb, x]);
+  return { loss, activeFraction, grads };
+}
+
+/** The rows `c` = [start, end) of a batch. */
+export type ChunkSlicer = (c: [number, number]) => tf.Tensor4D;
+
+/**
+ * The micro-batch path's first pass: the embeddings of all chunks (training mode, chunk i with
+ * dropout seed i), with the batch norms' moving statistics put back afterwards, since the second
+ * pass (`backpropChunks`) moves them.
+ */
+export function embedChunks(
+  net: tfl.LayersModel,
+  slice: ChunkSlicer,
+  chunks: [number, number][],
+  seeds: number[],
+): tf.Tensor2D {
+  const stats = net.nonTrainableWeights.map((w) => ({ w, saved: tf.clone(w.read()) }));
+  const emb = tf.tidy(() =>
+    tf.concat(
+      chunks.map((c, i) => net.apply(slice(c), { training: true, dropoutSeed: seeds[i] }) as tf.Tensor2D),
+    )
+  );
+  for (const { w, saved } of stats) {
+    w.write(saved);
+    saved.dispose();
+  }
+  return emb;
+}
+
+/**
+ * The micro-batch path's second pass: re-run each chunk (same seeds, so the same embeddings) and
+ * backpropagate its rows of `gEmb`, the loss's gradient with respect to the embeddings; the
+ * per-chunk parameter gradients, added up in chunk order, are the batch's.
+ */
+export function backpropChunks(
+  net: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  slice: ChunkSlicer,
+  chunks: [number, number][],
+  seeds: number[],
+  gEmb: tf.Tensor,
+): tf.NamedTensorMap {
   let grads: tf.NamedTensorMap = {};
   chunks.forEach((c, i) => {
     const g = tf.tidy(() => {
@@ -102,6 +139,5 @@ export function computeBatchGradients(
       }
     }
   });
-  tf.dispose([gEmb, x]);
-  return { loss, activeFraction, grads };
+  return grads;
 }
