@@ -12,9 +12,13 @@
  * nothing else is read back; the cost is one extra forward pass.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
-import type { TrainConfig } from "../training/config.ts";
-import { backpropChunks, type ChunkSlicer, embedChunks } from "../training/step.ts";
+import {
+  backpropChunks,
+  type BatchGradientArgs,
+  type BatchGradients,
+  type ChunkSlicer,
+  embedChunks,
+} from "../training/step.ts";
 import { pairwiseSquaredDistances, tripletLoss } from "../training/triplet.ts";
 
 /**
@@ -23,16 +27,11 @@ import { pairwiseSquaredDistances, tripletLoss } from "../training/triplet.ts";
  * training loop prepares the next batch there, while the device computes.
  */
 export async function computeBatchGradientsAsync(
-  net: tfl.LayersModel,
-  optimizer: tf.Optimizer,
-  vars: tf.Variable[],
-  x: tf.Tensor4D,
-  labels: Int32Array,
-  chunks: [number, number][],
-  seeds: number[],
-  cfg: Pick<TrainConfig, "margin" | "mining">,
-  whileWaiting: () => void = () => {},
-): Promise<{ loss: number; activeFraction: number; grads: tf.NamedTensorMap }> {
+  ...[net, optimizer, vars, x, labels, chunks, seeds, cfg, whileWaiting = () => {}]: [
+    ...BatchGradientArgs,
+    whileWaiting?: () => void,
+  ]
+): Promise<BatchGradients> {
   const slice: ChunkSlicer = (c) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
   const emb = embedChunks(net, slice, chunks, seeds);
   const d = pairwiseSquaredDistances(emb);

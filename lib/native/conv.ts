@@ -14,7 +14,7 @@ import {
   type WasmBackend,
 } from "../wasm/kernel_util.ts";
 import { C, dims, type Dnnl, memDesc, opDesc, withPrimitiveDesc } from "./dnnl.ts";
-import { Primitive, type PrimitiveCache } from "./primitive.ts";
+import { type ArgSpec, Primitive, type PrimitiveCache } from "./primitive.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -58,27 +58,18 @@ function descs(dnnl: Dnnl, g: Geometry) {
     wei: memDesc(dnnl, [cout, cin, kh, kw], C.tag.hwio),
     weiAny: memDesc(dnnl, [cout, cin, kh, kw], C.tag.any),
     dst: memDesc(dnnl, [n, cout, oh, ow], C.tag.nhwc),
-    strides: dims(g.strides),
-    padL: dims(g.padL),
-    padR: dims(g.padR),
+    /** strides, padding left/top, padding right/bottom: the op descriptors' last three arguments */
+    geo: [dims(g.strides), dims(g.padL), dims(g.padR)] as const,
   };
 }
 
 function forwardOp(dnnl: Dnnl, g: Geometry) {
   const d = descs(dnnl, g);
   const op = opDesc();
-  const status = dnnl.lib.dnnl_convolution_forward_desc_init(
-    op,
-    C.prop.forwardTraining,
-    C.alg.convDirect,
-    d.src,
-    d.weiAny,
-    null,
-    d.dst,
-    d.strides,
-    d.padL,
-    d.padR,
-  );
+  const { lib } = dnnl;
+  const { src, weiAny, dst, geo } = d;
+  const [prop, alg] = [C.prop.forwardTraining, C.alg.convDirect];
+  const status = lib.dnnl_convolution_forward_desc_init(op, prop, alg, src, weiAny, null, dst, ...geo);
   if (status !== C.success) throw new Error(`oneDNN: convolution forward desc ${g.key}: status ${status}`);
   return { op, d };
 }
@@ -94,54 +85,35 @@ function forwardPrimitive(dnnl: Dnnl, cache: PrimitiveCache, g: Geometry): Primi
   });
 }
 
-function backwardDataPrimitive(dnnl: Dnnl, cache: PrimitiveCache, g: Geometry): Primitive {
-  return cache.get(`bwdd${g.key}`, () => {
+/** The input ("data") or filter ("weights") gradient's primitive, with the forward one as its hint. */
+function backwardPrimitive(
+  dnnl: Dnnl,
+  cache: PrimitiveCache,
+  g: Geometry,
+  kind: "data" | "weights",
+): Primitive {
+  return cache.get(`${kind === "data" ? "bwdd" : "bwdw"}${g.key}`, () => {
     const { op: fwd, d } = forwardOp(dnnl, g);
     const op = opDesc();
-    const status = dnnl.lib.dnnl_convolution_backward_data_desc_init(
-      op,
-      C.alg.convDirect,
-      d.src,
-      d.weiAny,
-      d.dst,
-      d.strides,
-      d.padL,
-      d.padR,
-    );
-    if (status !== C.success) throw new Error(`oneDNN: convolution backward data desc: status ${status}`);
-    return withPrimitiveDesc(dnnl, fwd, (hint) =>
-      new Primitive(dnnl, op, [
+    const { lib } = dnnl;
+    const { src, weiAny, dst, geo } = d;
+    const alg = C.alg.convDirect;
+    const status = kind === "data"
+      ? lib.dnnl_convolution_backward_data_desc_init(op, alg, src, weiAny, dst, ...geo)
+      : lib.dnnl_convolution_backward_weights_desc_init(op, alg, src, weiAny, null, dst, ...geo);
+    if (status !== C.success) throw new Error(`oneDNN: convolution backward ${kind} desc: status ${status}`);
+    const specs: ArgSpec[] = kind === "data"
+      ? [
         { id: C.arg.diffSrc, md: d.src },
         { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
         { id: C.arg.diffDst, md: d.dst },
-      ], hint));
-  });
-}
-
-function backwardWeightsPrimitive(dnnl: Dnnl, cache: PrimitiveCache, g: Geometry): Primitive {
-  return cache.get(`bwdw${g.key}`, () => {
-    const { op: fwd, d } = forwardOp(dnnl, g);
-    const op = opDesc();
-    const status = dnnl.lib.dnnl_convolution_backward_weights_desc_init(
-      op,
-      C.alg.convDirect,
-      d.src,
-      d.weiAny,
-      null,
-      d.dst,
-      d.strides,
-      d.padL,
-      d.padR,
-    );
-    if (status !== C.success) {
-      throw new Error(`oneDNN: convolution backward weights desc: status ${status}`);
-    }
-    return withPrimitiveDesc(dnnl, fwd, (hint) =>
-      new Primitive(dnnl, op, [
+      ]
+      : [
         { id: C.arg.src, md: d.src },
         { id: C.arg.diffWeights, md: d.wei, chosen: C.query.diffWeightsMd, output: true },
         { id: C.arg.diffDst, md: d.dst },
-      ], hint));
+      ];
+    return withPrimitiveDesc(dnnl, fwd, (hint) => new Primitive(dnnl, op, specs, hint));
   });
 }
 
@@ -203,7 +175,7 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
       ? geometry(a.inputShape, filter.shape as Shape4, a)
       : undefined;
     return gradient("Conv2DBackpropInput", args, dy, g, {
-      primitive: (g) => backwardDataPrimitive(dnnl, cache, g),
+      primitive: (g) => backwardPrimitive(dnnl, cache, g, "data"),
       outId: C.arg.diffSrc,
       outShape: (g) => g.x,
       otherId: C.arg.weights,
@@ -217,7 +189,7 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
     const dy = input(args.inputs, "dy", "Conv2DBackpropFilter");
     const g = usable(x, dy) && a.filterShape ? geometry(x.shape as Shape4, a.filterShape, a) : undefined;
     return gradient("Conv2DBackpropFilter", args, dy, g, {
-      primitive: (g) => backwardWeightsPrimitive(dnnl, cache, g),
+      primitive: (g) => backwardPrimitive(dnnl, cache, g, "weights"),
       outId: C.arg.diffWeights,
       outShape: (g) => g.f,
       otherId: C.arg.src,

@@ -23,6 +23,29 @@ export function chunkRanges(n: number, size: number): [number, number][] {
 }
 
 /**
+ * What both gradient functions (this one and lib/gpu/train_step.ts's asynchronous one) take, in
+ * order: the network, its optimizer and trainable variables, the batch (consumed), its labels,
+ * the micro-batch ranges and one dropout seed per range, and the triplet settings.
+ */
+export type BatchGradientArgs = [
+  net: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  x: tf.Tensor4D,
+  labels: Int32Array,
+  chunks: [number, number][],
+  seeds: number[],
+  cfg: Pick<TrainConfig, "margin" | "mining">,
+];
+
+/** One batch's loss, fraction of active triplets and parameter gradients. */
+export interface BatchGradients {
+  loss: number;
+  activeFraction: number;
+  grads: tf.NamedTensorMap;
+}
+
+/**
  * Loss and parameter gradients of one batch. With one chunk this is plain backpropagation of the
  * triplet loss. With several (micro-batches, to fit the wasm heap), the batch is embedded chunk by
  * chunk, triplets are mined on all embeddings together, the loss's gradient with respect to the
@@ -33,15 +56,8 @@ export function chunkRanges(n: number, size: number): [number, number][] {
  * updated once per chunk, not twice. Consumes (disposes) `x`.
  */
 export function computeBatchGradients(
-  net: tfl.LayersModel,
-  optimizer: tf.Optimizer,
-  vars: tf.Variable[],
-  x: tf.Tensor4D,
-  labels: Int32Array,
-  chunks: [number, number][],
-  seeds: number[],
-  cfg: TrainConfig,
-): { loss: number; activeFraction: number; grads: tf.NamedTensorMap } {
+  ...[net, optimizer, vars, x, labels, chunks, seeds, cfg]: BatchGradientArgs
+): BatchGradients {
   const slice: ChunkSlicer = (c) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
   if (chunks.length === 1) {
     let activeFraction = 0;
