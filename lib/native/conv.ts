@@ -117,14 +117,11 @@ function backwardPrimitive(
   });
 }
 
-/** A gradient kernel's primitive, the argument it writes (and that tensor's shape) and its other input. */
-interface GradSpec {
-  primitive: (g: Geometry) => Primitive;
-  outId: number;
-  outShape: (g: Geometry) => Shape4;
-  otherId: number;
-  other: tf.TensorInfo;
-}
+/** What each gradient kernel writes (its argument and shape) and takes besides dy (filter or x). */
+const GRADIENT = {
+  data: { outId: C.arg.diffSrc, outShape: (g: Geometry) => g.x, otherId: C.arg.weights },
+  weights: { outId: C.arg.diffWeights, outShape: (g: Geometry) => g.f, otherId: C.arg.src },
+} as const;
 
 const usable = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === "float32" && t.shape.length === 4);
 
@@ -136,18 +133,26 @@ const usable = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === "float32"
 export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: string) => tf.KernelFunc) {
   /**
    * What both gradient kernels do: fall back when `g` is undefined, check `dy` against the
-   * convolution's output, then run the primitive writing a new tensor as argument `s.outId`.
+   * convolution's output, then run the `kind` gradient's primitive on `dy` and `other`.
    */
-  function gradient(name: string, args: KernelArgs, dy: tf.TensorInfo, g: Geometry | undefined, s: GradSpec) {
+  function gradient(
+    name: string,
+    args: KernelArgs,
+    dy: tf.TensorInfo,
+    g: Geometry | undefined,
+    kind: "data" | "weights",
+    other: tf.TensorInfo,
+  ) {
+    const s = GRADIENT[kind];
     if (!g) return previous(name)(args) as tf.TensorInfo;
     if (g.y.join() !== dy.shape.join()) {
       throw new Error(`${name}: dy is ${dy.shape}, the convolution's output is ${g.y}`);
     }
-    const prim = s.primitive(g);
+    const prim = backwardPrimitive(dnnl, cache, g, kind);
     const b = args.backend as WasmBackend;
     const out = b.makeOutput(s.outShape(g), "float32");
     prim.execute(
-      new Map([[s.outId, f32(b, out)], [s.otherId, f32(b, s.other)], [C.arg.diffDst, f32(b, dy)]]),
+      new Map([[s.outId, f32(b, out)], [s.otherId, f32(b, other)], [C.arg.diffDst, f32(b, dy)]]),
     );
     return out;
   }
@@ -174,13 +179,7 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
     const g = usable(dy, filter) && a.inputShape
       ? geometry(a.inputShape, filter.shape as Shape4, a)
       : undefined;
-    return gradient("Conv2DBackpropInput", args, dy, g, {
-      primitive: (g) => backwardPrimitive(dnnl, cache, g, "data"),
-      outId: C.arg.diffSrc,
-      outShape: (g) => g.x,
-      otherId: C.arg.weights,
-      other: filter,
-    });
+    return gradient("Conv2DBackpropInput", args, dy, g, "data", filter);
   }
 
   function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
@@ -188,13 +187,7 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
     const x = input(args.inputs, "x", "Conv2DBackpropFilter");
     const dy = input(args.inputs, "dy", "Conv2DBackpropFilter");
     const g = usable(x, dy) && a.filterShape ? geometry(x.shape as Shape4, a.filterShape, a) : undefined;
-    return gradient("Conv2DBackpropFilter", args, dy, g, {
-      primitive: (g) => backwardPrimitive(dnnl, cache, g, "weights"),
-      outId: C.arg.diffWeights,
-      outShape: (g) => g.f,
-      otherId: C.arg.src,
-      other: x,
-    });
+    return gradient("Conv2DBackpropFilter", args, dy, g, "weights", x);
   }
 
   return { conv2D, conv2DBackpropInput, conv2DBackpropFilter };
