@@ -219,6 +219,13 @@ const OPTIONS = {
 } as const;
 
 async function main() {
+  const o = benchArgs();
+  if (o.values.json) await measureHere(o);
+  else await tableOfProcesses(o);
+}
+
+/** The command line, checked: a wrong value exits with the usage. */
+function benchArgs() {
   const values = parseScriptArgs(OPTIONS, USAGE);
   const batch = Number(values.batch);
   const steps = Number(values.steps);
@@ -236,31 +243,36 @@ async function main() {
   if (!Number.isInteger(repeat) || repeat < 1) {
     exitWithUsage(`--repeat must be a positive integer, got ${values.repeat}`, USAGE);
   }
+  return { values, batch, steps, threads, repeat };
+}
 
-  if (values.json) {
-    // Measurements in this process; with --repeat, rounds alternate with the peer's so that each
-    // ratio compares runs made moments apart (this machine's speed drifts by ±20% over minutes).
-    const model = (values.model ?? "zf") as ModelName;
-    await setupBackend({ choice: values.backend as BackendChoice | undefined, threads, quiet: true });
-    const ours: BenchResult[] = [];
-    const peers: PeerResult[] = [];
-    let peerError: string | undefined;
-    for (let i = 0; i < repeat; i++) {
-      const r = await benchModel(model, batch, steps, { profile: values.profile && i === 0 });
-      const { profile, ...row } = r;
-      if (profile) console.error(profile);
-      ours.push(row);
-      if (values.peer && !peerError) {
-        const p = await runJson(peerCommand(model, batch, steps, r.threads > 1 ? r.threads : 2));
-        if (typeof p === "string") peerError = p;
-        else peers.push(p as unknown as PeerResult);
-      }
+type BenchArgs = ReturnType<typeof benchArgs>;
+
+/** `--json`: measure in this process (and, with `--peer`, the PyTorch peer after each round). */
+async function measureHere({ values, batch, steps, threads, repeat }: BenchArgs) {
+  // Measurements in this process; with --repeat, rounds alternate with the peer's so that each
+  // ratio compares runs made moments apart (this machine's speed drifts by ±20% over minutes).
+  const model = (values.model ?? "zf") as ModelName;
+  await setupBackend({ choice: values.backend as BackendChoice | undefined, threads, quiet: true });
+  const ours: BenchResult[] = [];
+  const peers: PeerResult[] = [];
+  let peerError: string | undefined;
+  for (let i = 0; i < repeat; i++) {
+    const r = await benchModel(model, batch, steps, { profile: values.profile && i === 0 });
+    const { profile, ...row } = r;
+    if (profile) console.error(profile);
+    ours.push(row);
+    if (values.peer && !peerError) {
+      const p = await runJson(peerCommand(model, batch, steps, r.threads > 1 ? r.threads : 2));
+      if (typeof p === "string") peerError = p;
+      else peers.push(p as unknown as PeerResult);
     }
-    console.log(JSON.stringify(summarise(ours, peers, peerError)));
-    return;
   }
+  console.log(JSON.stringify(summarise(ours, peers, peerError)));
+}
 
-  // Table: each configuration in a fresh process (a process holds one backend).
+/** The table: each configuration in a fresh process (a process holds one backend). */
+async function tableOfProcesses({ values, batch, steps, threads }: BenchArgs) {
   const models = values.model ? [values.model as ModelName] : [...MODEL_KINDS];
   const cores = navigator.hardwareConcurrency || 1;
   const configs: { backend: string; threads?: number; steps: number }[] = [];
@@ -275,7 +287,6 @@ async function main() {
   if (!values.cpu && !values.backend) {
     notes.push("cpu (pure JS) skipped: ~100× slower than wasm; add --cpu to run it with 1 step");
   }
-  const self = new URL(import.meta.url).pathname;
   for (const m of models) {
     let peer: PeerResult | undefined;
     if (values.peer) {
@@ -295,48 +306,7 @@ async function main() {
         ]);
       }
     }
-    for (const c of configs) {
-      const args = [
-        "run",
-        "-A",
-        self,
-        "--json",
-        "--model",
-        m,
-        "--batch",
-        String(batch),
-        "--steps",
-        String(c.steps),
-        "--backend",
-        c.backend,
-      ];
-      if (c.threads !== undefined) args.push("--threads", String(c.threads));
-      const r = await runJson([Deno.execPath(), ...args]);
-      if (typeof r === "string") {
-        notes.push(`${c.backend}${c.threads ? ` ×${c.threads}` : ""} (${m}): ${r}`);
-        continue;
-      }
-      const res = r as unknown as BenchResult;
-      if (c.threads !== undefined && res.threads !== c.threads) {
-        notes.push(`wasm asked for ${c.threads} threads, got ${res.threads}`);
-      }
-      const ratio = (v: number, p?: number) => (p ? (v / p).toFixed(2) : "");
-      rows.push([
-        m,
-        `tfjs ${res.backend}`,
-        String(res.threads),
-        String(res.params),
-        fmt(res.train_img_s),
-        fmt(res.embed_img_s),
-        ratio(res.train_img_s, peer?.train_img_s),
-        ratio(res.embed_img_s, peer?.embed_img_s),
-      ]);
-      if (res.tensors_after_steps !== res.tensors_after_warmup) {
-        notes.push(
-          `${m} on ${res.backend}: live tensors grew ${res.tensors_after_warmup} → ${res.tensors_after_steps}`,
-        );
-      }
-    }
+    for (const c of configs) await measureConfig(m, c, batch, peer, rows, notes);
   }
   printTable([
     "model",
@@ -350,6 +320,59 @@ async function main() {
   ], rows);
   console.log(`batch ${batch}, ${steps} timed steps after 1 warm-up step; ${cores} logical cores`);
   for (const n of notes) console.log(`note: ${n}`);
+}
+
+/** One configuration of the table, run as `deno run bench.ts --json` in a child process: its row goes
+ * to `rows`, what went wrong or looks off to `notes`. */
+async function measureConfig(
+  m: ModelName,
+  c: { backend: string; threads?: number; steps: number },
+  batch: number,
+  peer: PeerResult | undefined,
+  rows: string[][],
+  notes: string[],
+) {
+  const self = new URL(import.meta.url).pathname;
+  const args = [
+    "run",
+    "-A",
+    self,
+    "--json",
+    "--model",
+    m,
+    "--batch",
+    String(batch),
+    "--steps",
+    String(c.steps),
+    "--backend",
+    c.backend,
+  ];
+  if (c.threads !== undefined) args.push("--threads", String(c.threads));
+  const r = await runJson([Deno.execPath(), ...args]);
+  if (typeof r === "string") {
+    notes.push(`${c.backend}${c.threads ? ` ×${c.threads}` : ""} (${m}): ${r}`);
+    return;
+  }
+  const res = r as unknown as BenchResult;
+  if (c.threads !== undefined && res.threads !== c.threads) {
+    notes.push(`wasm asked for ${c.threads} threads, got ${res.threads}`);
+  }
+  const ratio = (v: number, p?: number) => (p ? (v / p).toFixed(2) : "");
+  rows.push([
+    m,
+    `tfjs ${res.backend}`,
+    String(res.threads),
+    String(res.params),
+    fmt(res.train_img_s),
+    fmt(res.embed_img_s),
+    ratio(res.train_img_s, peer?.train_img_s),
+    ratio(res.embed_img_s, peer?.embed_img_s),
+  ]);
+  if (res.tensors_after_steps !== res.tensors_after_warmup) {
+    notes.push(
+      `${m} on ${res.backend}: live tensors grew ${res.tensors_after_warmup} → ${res.tensors_after_steps}`,
+    );
+  }
 }
 
 function fmt(v: number): string {

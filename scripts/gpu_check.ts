@@ -114,6 +114,21 @@ async function runChild(route: string, args: string[]): Promise<ChildResult | st
   return err.replace(/^error: (Uncaught \(in promise\) )?/, "");
 }
 
+/** Put the route's losses next to the CPU reference's in `row`; false when they differ beyond TOLERANCE. */
+function compareWithCpu(row: Record<string, unknown>, r: ChildResult, ref: ChildResult | string): boolean {
+  if (typeof ref === "string") {
+    row.compare = `no CPU reference: ${ref}`;
+    return true;
+  }
+  const rel = Math.max(
+    ...r.losses.map((l, i) => Math.abs(l - ref.losses[i]) / Math.max(1e-12, Math.abs(ref.losses[i]))),
+  );
+  row.cpu_losses = ref.losses;
+  row.max_rel_loss_diff = rel;
+  row.agrees = rel <= TOLERANCE;
+  return row.agrees as boolean;
+}
+
 async function main() {
   const v = parseScriptArgs(OPTIONS, USAGE);
   const batch = Number(v.batch);
@@ -175,17 +190,7 @@ async function main() {
         img_s: r.img_s,
         losses: r.losses,
       };
-      const ref = reference;
-      if (typeof ref === "string") row.compare = `no CPU reference: ${ref}`;
-      else {
-        const rel = Math.max(
-          ...r.losses.map((l, i) => Math.abs(l - ref.losses[i]) / Math.max(1e-12, Math.abs(ref.losses[i]))),
-        );
-        row.cpu_losses = ref.losses;
-        row.max_rel_loss_diff = rel;
-        row.agrees = rel <= TOLERANCE;
-        if (!row.agrees) ok = false;
-      }
+      if (!compareWithCpu(row, r, reference)) ok = false;
       routes[route] = row;
     }
     const row = routes[route];

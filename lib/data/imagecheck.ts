@@ -8,7 +8,7 @@
  * The check is a full decode to raw pixels. Measured over the 13,233 LFW images, 4 at a time on
  * 2 shared cores: 12–15 s (a decode plus a resize to a thumbnail, to let libjpeg scale while
  * decoding, was slower: 17–25 s). That is too slow for every `deno task setup`, so setup remembers
- * what it verified (see `verifyImages` in sources.ts).
+ * what it verified (see `verifyImages` in integrity.ts).
  */
 import { extname } from "node:path";
 import sharp from "sharp";

@@ -12,8 +12,13 @@
  * nothing else is read back; the cost is one extra forward pass.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
-import type { TrainConfig } from "../training/config.ts";
+import {
+  backpropChunks,
+  type BatchGradientArgs,
+  type BatchGradients,
+  type ChunkSlicer,
+  embedChunks,
+} from "../training/step.ts";
 import { pairwiseSquaredDistances, tripletLoss } from "../training/triplet.ts";
 
 /**
@@ -22,28 +27,13 @@ import { pairwiseSquaredDistances, tripletLoss } from "../training/triplet.ts";
  * training loop prepares the next batch there, while the device computes.
  */
 export async function computeBatchGradientsAsync(
-  net: tfl.LayersModel,
-  optimizer: tf.Optimizer,
-  vars: tf.Variable[],
-  x: tf.Tensor4D,
-  labels: Int32Array,
-  chunks: [number, number][],
-  seeds: number[],
-  cfg: Pick<TrainConfig, "margin" | "mining">,
-  whileWaiting: () => void = () => {},
-): Promise<{ loss: number; activeFraction: number; grads: tf.NamedTensorMap }> {
-  const slice = (c: [number, number]) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
-  // The first pass must not move the batch norms' moving statistics: the second pass does.
-  const stats = net.nonTrainableWeights.map((w) => ({ w, saved: tf.clone(w.read()) }));
-  const emb = tf.tidy(() =>
-    tf.concat(
-      chunks.map((c, i) => net.apply(slice(c), { training: true, dropoutSeed: seeds[i] }) as tf.Tensor2D),
-    )
-  );
-  for (const { w, saved } of stats) {
-    w.write(saved);
-    saved.dispose();
-  }
+  ...[net, optimizer, vars, x, labels, chunks, seeds, cfg, whileWaiting = () => {}]: [
+    ...BatchGradientArgs,
+    whileWaiting?: () => void,
+  ]
+): Promise<BatchGradients> {
+  const slice: ChunkSlicer = (c) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
+  const emb = embedChunks(net, slice, chunks, seeds);
   const d = pairwiseSquaredDistances(emb);
   const read = d.data() as Promise<Float32Array>;
   whileWaiting();
@@ -60,27 +50,7 @@ export async function computeBatchGradientsAsync(
     })(emb)
   );
   emb.dispose();
-  let grads: tf.NamedTensorMap = {};
-  chunks.forEach((c, i) => {
-    const g = tf.tidy(() => {
-      const upstream = tf.slice(gEmb, [c[0], 0], [c[1] - c[0], -1]);
-      return optimizer.computeGradients(
-        () =>
-          tf.sum(
-            tf.mul(net.apply(slice(c), { training: true, dropoutSeed: seeds[i] }) as tf.Tensor, upstream),
-          ),
-        vars,
-      ).grads;
-    });
-    if (i === 0) grads = g;
-    else {
-      for (const k of Object.keys(g)) {
-        const sum = tf.add(grads[k], g[k]);
-        tf.dispose([grads[k], g[k]]);
-        grads[k] = sum;
-      }
-    }
-  });
+  const grads = backpropChunks(net, optimizer, vars, slice, chunks, seeds, gEmb);
   tf.dispose([gEmb, x]);
   return { loss, activeFraction, grads };
 }

@@ -5,17 +5,22 @@
  * in the wasm heap and runs it (no copies, no reorders).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { f32, input, type KernelArgs, type WasmBackend } from "../wasm/kernel_util.ts";
-import { C, dims, type Dnnl, memDesc, opDesc, Primitive, PrimitiveCache, withPrimitiveDesc } from "./dnnl.ts";
+import {
+  conv2DInfoNhwc,
+  type ConvGeometryAttrs,
+  f32,
+  input,
+  type KernelArgs,
+  type WasmBackend,
+} from "../wasm/kernel_util.ts";
+import { C, dims, type Dnnl, memDesc, opDesc, withPrimitiveDesc } from "./dnnl.ts";
+import { type ArgSpec, Primitive, type PrimitiveCache } from "./primitive.ts";
 
 type Shape4 = [number, number, number, number];
 
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: unknown;
+interface ConvAttrs extends ConvGeometryAttrs {
   dataFormat: string;
   dilations?: number | [number, number];
-  dimRoundingMode: unknown;
   inputShape?: Shape4;
   filterShape?: Shape4;
 }
@@ -35,16 +40,7 @@ function geometry(xShape: Shape4, filterShape: Shape4, a: ConvAttrs): Geometry |
   if (a.dataFormat === "NCHW") return undefined;
   const dil = a.dilations ?? 1;
   if (Array.isArray(dil) ? dil[0] !== 1 || dil[1] !== 1 : dil !== 1) return undefined;
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    a.strides,
-    1,
-    a.pad as "same",
-    a.dimRoundingMode as "floor" | undefined,
-    false,
-    "channelsLast",
-  );
+  const info = conv2DInfoNhwc(xShape, filterShape, a);
   const { top, bottom, left, right } = info.padInfo;
   const y: Shape4 = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   const strides: [number, number] = [info.strideHeight, info.strideWidth];
@@ -62,30 +58,72 @@ function descs(dnnl: Dnnl, g: Geometry) {
     wei: memDesc(dnnl, [cout, cin, kh, kw], C.tag.hwio),
     weiAny: memDesc(dnnl, [cout, cin, kh, kw], C.tag.any),
     dst: memDesc(dnnl, [n, cout, oh, ow], C.tag.nhwc),
-    strides: dims(g.strides),
-    padL: dims(g.padL),
-    padR: dims(g.padR),
+    /** strides, padding left/top, padding right/bottom: the op descriptors' last three arguments */
+    geo: [dims(g.strides), dims(g.padL), dims(g.padR)] as const,
   };
 }
 
 function forwardOp(dnnl: Dnnl, g: Geometry) {
   const d = descs(dnnl, g);
   const op = opDesc();
-  const status = dnnl.lib.dnnl_convolution_forward_desc_init(
-    op,
-    C.prop.forwardTraining,
-    C.alg.convDirect,
-    d.src,
-    d.weiAny,
-    null,
-    d.dst,
-    d.strides,
-    d.padL,
-    d.padR,
-  );
+  const { lib } = dnnl;
+  const { src, weiAny, dst, geo } = d;
+  const [prop, alg] = [C.prop.forwardTraining, C.alg.convDirect];
+  const status = lib.dnnl_convolution_forward_desc_init(op, prop, alg, src, weiAny, null, dst, ...geo);
   if (status !== C.success) throw new Error(`oneDNN: convolution forward desc ${g.key}: status ${status}`);
   return { op, d };
 }
+
+function forwardPrimitive(dnnl: Dnnl, cache: PrimitiveCache, g: Geometry): Primitive {
+  return cache.get(`fwd${g.key}`, () => {
+    const { op, d } = forwardOp(dnnl, g);
+    return new Primitive(dnnl, op, [
+      { id: C.arg.src, md: d.src },
+      { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
+      { id: C.arg.dst, md: d.dst },
+    ]);
+  });
+}
+
+/** The input ("data") or filter ("weights") gradient's primitive, with the forward one as its hint. */
+function backwardPrimitive(
+  dnnl: Dnnl,
+  cache: PrimitiveCache,
+  g: Geometry,
+  kind: "data" | "weights",
+): Primitive {
+  return cache.get(`${kind === "data" ? "bwdd" : "bwdw"}${g.key}`, () => {
+    const { op: fwd, d } = forwardOp(dnnl, g);
+    const op = opDesc();
+    const { lib } = dnnl;
+    const { src, weiAny, dst, geo } = d;
+    const alg = C.alg.convDirect;
+    const status = kind === "data"
+      ? lib.dnnl_convolution_backward_data_desc_init(op, alg, src, weiAny, dst, ...geo)
+      : lib.dnnl_convolution_backward_weights_desc_init(op, alg, src, weiAny, null, dst, ...geo);
+    if (status !== C.success) throw new Error(`oneDNN: convolution backward ${kind} desc: status ${status}`);
+    const specs: ArgSpec[] = kind === "data"
+      ? [
+        { id: C.arg.diffSrc, md: d.src },
+        { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
+        { id: C.arg.diffDst, md: d.dst },
+      ]
+      : [
+        { id: C.arg.src, md: d.src },
+        { id: C.arg.diffWeights, md: d.wei, chosen: C.query.diffWeightsMd, output: true },
+        { id: C.arg.diffDst, md: d.dst },
+      ];
+    return withPrimitiveDesc(dnnl, fwd, (hint) => new Primitive(dnnl, op, specs, hint));
+  });
+}
+
+/** What each gradient kernel writes (its argument and shape) and takes besides dy (filter or x). */
+const GRADIENT = {
+  data: { outId: C.arg.diffSrc, outShape: (g: Geometry) => g.x, otherId: C.arg.weights },
+  weights: { outId: C.arg.diffWeights, outShape: (g: Geometry) => g.f, otherId: C.arg.src },
+} as const;
+
+const usable = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === "float32" && t.shape.length === 4);
 
 /**
  * Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter bound to one opened library and cache;
@@ -93,69 +131,31 @@ function forwardOp(dnnl: Dnnl, g: Geometry) {
  * registered before them.
  */
 export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: string) => tf.KernelFunc) {
-  function forward(g: Geometry): Primitive {
-    return cache.get(`fwd${g.key}`, () => {
-      const { op, d } = forwardOp(dnnl, g);
-      return new Primitive(dnnl, op, [
-        { id: C.arg.src, md: d.src },
-        { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
-        { id: C.arg.dst, md: d.dst },
-      ]);
-    });
+  /**
+   * What both gradient kernels do: fall back when `g` is undefined, check `dy` against the
+   * convolution's output, then run the `kind` gradient's primitive on `dy` and `other`.
+   */
+  function gradient(
+    name: string,
+    args: KernelArgs,
+    dy: tf.TensorInfo,
+    g: Geometry | undefined,
+    kind: "data" | "weights",
+    other: tf.TensorInfo,
+  ) {
+    const s = GRADIENT[kind];
+    if (!g) return previous(name)(args) as tf.TensorInfo;
+    if (g.y.join() !== dy.shape.join()) {
+      throw new Error(`${name}: dy is ${dy.shape}, the convolution's output is ${g.y}`);
+    }
+    const prim = backwardPrimitive(dnnl, cache, g, kind);
+    const b = args.backend as WasmBackend;
+    const out = b.makeOutput(s.outShape(g), "float32");
+    prim.execute(
+      new Map([[s.outId, f32(b, out)], [s.otherId, f32(b, other)], [C.arg.diffDst, f32(b, dy)]]),
+    );
+    return out;
   }
-
-  function backwardData(g: Geometry): Primitive {
-    return cache.get(`bwdd${g.key}`, () => {
-      const { op: fwd, d } = forwardOp(dnnl, g);
-      const op = opDesc();
-      const status = dnnl.lib.dnnl_convolution_backward_data_desc_init(
-        op,
-        C.alg.convDirect,
-        d.src,
-        d.weiAny,
-        d.dst,
-        d.strides,
-        d.padL,
-        d.padR,
-      );
-      if (status !== C.success) throw new Error(`oneDNN: convolution backward data desc: status ${status}`);
-      return withPrimitiveDesc(dnnl, fwd, (hint) =>
-        new Primitive(dnnl, op, [
-          { id: C.arg.diffSrc, md: d.src },
-          { id: C.arg.weights, md: d.wei, chosen: C.query.weightsMd },
-          { id: C.arg.diffDst, md: d.dst },
-        ], hint));
-    });
-  }
-
-  function backwardWeights(g: Geometry): Primitive {
-    return cache.get(`bwdw${g.key}`, () => {
-      const { op: fwd, d } = forwardOp(dnnl, g);
-      const op = opDesc();
-      const status = dnnl.lib.dnnl_convolution_backward_weights_desc_init(
-        op,
-        C.alg.convDirect,
-        d.src,
-        d.weiAny,
-        null,
-        d.dst,
-        d.strides,
-        d.padL,
-        d.padR,
-      );
-      if (status !== C.success) {
-        throw new Error(`oneDNN: convolution backward weights desc: status ${status}`);
-      }
-      return withPrimitiveDesc(dnnl, fwd, (hint) =>
-        new Primitive(dnnl, op, [
-          { id: C.arg.src, md: d.src },
-          { id: C.arg.diffWeights, md: d.wei, chosen: C.query.diffWeightsMd, output: true },
-          { id: C.arg.diffDst, md: d.dst },
-        ], hint));
-    });
-  }
-
-  const usable = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === "float32" && t.shape.length === 4);
 
   function conv2D(args: KernelArgs): tf.TensorInfo {
     const { inputs, backend, attrs } = args;
@@ -165,7 +165,7 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
       ? geometry(x.shape as Shape4, filter.shape as Shape4, attrs as unknown as ConvAttrs)
       : undefined;
     if (!g) return previous("Conv2D")(args) as tf.TensorInfo;
-    const prim = forward(g);
+    const prim = forwardPrimitive(dnnl, cache, g);
     const b = backend as WasmBackend;
     const y = b.makeOutput(g.y, "float32");
     prim.execute(new Map([[C.arg.src, f32(b, x)], [C.arg.weights, f32(b, filter)], [C.arg.dst, f32(b, y)]]));
@@ -173,43 +173,21 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
   }
 
   function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
-    const { inputs, backend, attrs } = args;
-    const a = attrs as unknown as ConvAttrs;
-    const dy = input(inputs, "dy", "Conv2DBackpropInput");
-    const filter = input(inputs, "filter", "Conv2DBackpropInput");
+    const a = args.attrs as unknown as ConvAttrs;
+    const dy = input(args.inputs, "dy", "Conv2DBackpropInput");
+    const filter = input(args.inputs, "filter", "Conv2DBackpropInput");
     const g = usable(dy, filter) && a.inputShape
       ? geometry(a.inputShape, filter.shape as Shape4, a)
       : undefined;
-    if (!g) return previous("Conv2DBackpropInput")(args) as tf.TensorInfo;
-    if (g.y.join() !== dy.shape.join()) {
-      throw new Error(`Conv2DBackpropInput: dy is ${dy.shape}, the convolution's output is ${g.y}`);
-    }
-    const prim = backwardData(g);
-    const b = backend as WasmBackend;
-    const dx = b.makeOutput(g.x, "float32");
-    prim.execute(
-      new Map([[C.arg.diffSrc, f32(b, dx)], [C.arg.weights, f32(b, filter)], [C.arg.diffDst, f32(b, dy)]]),
-    );
-    return dx;
+    return gradient("Conv2DBackpropInput", args, dy, g, "data", filter);
   }
 
   function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
-    const { inputs, backend, attrs } = args;
-    const a = attrs as unknown as ConvAttrs;
-    const x = input(inputs, "x", "Conv2DBackpropFilter");
-    const dy = input(inputs, "dy", "Conv2DBackpropFilter");
+    const a = args.attrs as unknown as ConvAttrs;
+    const x = input(args.inputs, "x", "Conv2DBackpropFilter");
+    const dy = input(args.inputs, "dy", "Conv2DBackpropFilter");
     const g = usable(x, dy) && a.filterShape ? geometry(x.shape as Shape4, a.filterShape, a) : undefined;
-    if (!g) return previous("Conv2DBackpropFilter")(args) as tf.TensorInfo;
-    if (g.y.join() !== dy.shape.join()) {
-      throw new Error(`Conv2DBackpropFilter: dy is ${dy.shape}, the convolution's output is ${g.y}`);
-    }
-    const prim = backwardWeights(g);
-    const b = backend as WasmBackend;
-    const dw = b.makeOutput(g.f, "float32");
-    prim.execute(
-      new Map([[C.arg.src, f32(b, x)], [C.arg.diffWeights, f32(b, dw)], [C.arg.diffDst, f32(b, dy)]]),
-    );
-    return dw;
+    return gradient("Conv2DBackpropFilter", args, dy, g, "weights", x);
   }
 
   return { conv2D, conv2DBackpropInput, conv2DBackpropFilter };

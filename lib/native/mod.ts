@@ -29,13 +29,15 @@
  *   between wasm ReLUs cost the process 859/839 ms of CPU with 1 wasm thread and 865/881 ms with 2.
  *
  * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (lib/native/conv.ts), BatchMatMul
- * (lib/native/matmul.ts), MaxPoolGrad (lib/native/pool.ts).
+ * (lib/native/matmul.ts), MaxPoolGrad (lib/native/pool.ts); the FFI binding in lib/native/dnnl.ts,
+ * primitives and their cache in lib/native/primitive.ts.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { replaceKernel } from "../wasm/kernel_util.ts";
 import { env } from "../config.ts";
 import { convKernels } from "./conv.ts";
-import { defaultLibraryPath, type Dnnl, openDnnl, PrimitiveCache } from "./dnnl.ts";
+import { defaultLibraryPath, type Dnnl, openDnnl } from "./dnnl.ts";
+import { PrimitiveCache } from "./primitive.ts";
 import { matMulKernels } from "./matmul.ts";
 import { poolKernels } from "./pool.ts";
 

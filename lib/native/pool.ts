@@ -6,18 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { f32, input, type KernelArgs, type WasmBackend } from "../wasm/kernel_util.ts";
-import {
-  alignedBuffer,
-  C,
-  check,
-  dims,
-  type Dnnl,
-  memDesc,
-  opDesc,
-  Primitive,
-  PrimitiveCache,
-  withPrimitiveDesc,
-} from "./dnnl.ts";
+import { C, check, dims, type Dnnl, memDesc, opDesc, withPrimitiveDesc } from "./dnnl.ts";
+import { alignedBuffer, Primitive, type PrimitiveCache } from "./primitive.ts";
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -34,76 +24,83 @@ interface PoolPair {
   ws: Uint8Array<ArrayBuffer>;
 }
 
+/** The primitives of max pooling `x` with `a`, built on first use and kept in `pairs`. */
+function poolPair(
+  dnnl: Dnnl,
+  cache: PrimitiveCache,
+  pairs: Map<string, PoolPair>,
+  x: number[],
+  a: PoolAttrs,
+): PoolPair {
+  const info = tf.backend_util.computePool2DInfo(
+    x as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad as "same",
+    a.dimRoundingMode as "floor" | undefined,
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  const [n, h, w, c] = x;
+  const [oh, ow] = [info.outHeight, info.outWidth];
+  const g = {
+    x,
+    y: [oh, ow],
+    k: [info.filterHeight, info.filterWidth],
+    s: [info.strideHeight, info.strideWidth],
+    pl: [top, left],
+    pr: [bottom, right],
+  };
+  const key = `maxpool${JSON.stringify(g)}`;
+  let p = pairs.get(key);
+  if (p) return p;
+  const src = memDesc(dnnl, [n, c, h, w], C.tag.nhwc);
+  const dst = memDesc(dnnl, [n, c, oh, ow], C.tag.nhwc);
+  const [strides, kernel, dil, pl, pr] = [dims(g.s), dims(g.k), dims([0, 0]), dims(g.pl), dims(g.pr)];
+  const fop = opDesc();
+  check(
+    dnnl.lib.dnnl_pooling_v2_forward_desc_init(
+      fop,
+      C.prop.forwardTraining,
+      C.alg.poolMax,
+      src,
+      dst,
+      strides,
+      kernel,
+      dil,
+      pl,
+      pr,
+    ),
+    `max pooling forward desc ${key}`,
+  );
+  const fwd = cache.get(`${key}fwd`, () =>
+    new Primitive(dnnl, fop, [
+      { id: C.arg.src, md: src },
+      { id: C.arg.dst, md: dst },
+      { id: C.arg.workspace, query: C.query.workspaceMd },
+    ]));
+  const bop = opDesc();
+  check(
+    dnnl.lib.dnnl_pooling_v2_backward_desc_init(bop, C.alg.poolMax, src, dst, strides, kernel, dil, pl, pr),
+    `max pooling backward desc ${key}`,
+  );
+  const bwd = cache.get(`${key}bwd`, () =>
+    withPrimitiveDesc(dnnl, fop, (hint) =>
+      new Primitive(dnnl, bop, [
+        { id: C.arg.diffDst, md: dst },
+        { id: C.arg.workspace, query: C.query.workspaceMd },
+        { id: C.arg.diffSrc, md: src },
+      ], hint)));
+  if (fwd.bytes(C.arg.workspace) !== bwd.bytes(C.arg.workspace)) {
+    throw new Error(`oneDNN max pooling ${key}: forward and backward workspaces differ`);
+  }
+  p = { fwd, bwd, y: alignedBuffer(fwd.bytes(C.arg.dst)), ws: alignedBuffer(fwd.bytes(C.arg.workspace)) };
+  pairs.set(key, p);
+  return p;
+}
+
 export function poolKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: string) => tf.KernelFunc) {
   const pairs = new Map<string, PoolPair>();
-
-  function pair(x: number[], a: PoolAttrs): PoolPair {
-    const info = tf.backend_util.computePool2DInfo(
-      x as [number, number, number, number],
-      a.filterSize,
-      a.strides,
-      1,
-      a.pad as "same",
-      a.dimRoundingMode as "floor" | undefined,
-    );
-    const { top, bottom, left, right } = info.padInfo;
-    const [n, h, w, c] = x;
-    const [oh, ow] = [info.outHeight, info.outWidth];
-    const g = {
-      x,
-      y: [oh, ow],
-      k: [info.filterHeight, info.filterWidth],
-      s: [info.strideHeight, info.strideWidth],
-      pl: [top, left],
-      pr: [bottom, right],
-    };
-    const key = `maxpool${JSON.stringify(g)}`;
-    let p = pairs.get(key);
-    if (p) return p;
-    const src = memDesc(dnnl, [n, c, h, w], C.tag.nhwc);
-    const dst = memDesc(dnnl, [n, c, oh, ow], C.tag.nhwc);
-    const [strides, kernel, dil, pl, pr] = [dims(g.s), dims(g.k), dims([0, 0]), dims(g.pl), dims(g.pr)];
-    const fop = opDesc();
-    check(
-      dnnl.lib.dnnl_pooling_v2_forward_desc_init(
-        fop,
-        C.prop.forwardTraining,
-        C.alg.poolMax,
-        src,
-        dst,
-        strides,
-        kernel,
-        dil,
-        pl,
-        pr,
-      ),
-      `max pooling forward desc ${key}`,
-    );
-    const fwd = cache.get(`${key}fwd`, () =>
-      new Primitive(dnnl, fop, [
-        { id: C.arg.src, md: src },
-        { id: C.arg.dst, md: dst },
-        { id: C.arg.workspace, query: C.query.workspaceMd },
-      ]));
-    const bop = opDesc();
-    check(
-      dnnl.lib.dnnl_pooling_v2_backward_desc_init(bop, C.alg.poolMax, src, dst, strides, kernel, dil, pl, pr),
-      `max pooling backward desc ${key}`,
-    );
-    const bwd = cache.get(`${key}bwd`, () =>
-      withPrimitiveDesc(dnnl, fop, (hint) =>
-        new Primitive(dnnl, bop, [
-          { id: C.arg.diffDst, md: dst },
-          { id: C.arg.workspace, query: C.query.workspaceMd },
-          { id: C.arg.diffSrc, md: src },
-        ], hint)));
-    if (fwd.bytes(C.arg.workspace) !== bwd.bytes(C.arg.workspace)) {
-      throw new Error(`oneDNN max pooling ${key}: forward and backward workspaces differ`);
-    }
-    p = { fwd, bwd, y: alignedBuffer(fwd.bytes(C.arg.dst)), ws: alignedBuffer(fwd.bytes(C.arg.workspace)) };
-    pairs.set(key, p);
-    return p;
-  }
 
   function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
     const { inputs, backend, attrs } = args;
@@ -112,7 +109,7 @@ export function poolKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
     if (x.dtype !== "float32" || dy.dtype !== "float32" || x.shape.length !== 4) {
       return previous("MaxPoolGrad")(args) as tf.TensorInfo;
     }
-    const p = pair(x.shape, attrs as unknown as PoolAttrs);
+    const p = poolPair(dnnl, cache, pairs, x.shape, attrs as unknown as PoolAttrs);
     const b = backend as WasmBackend;
     const dx = b.makeOutput(x.shape, "float32");
     p.fwd.execute(

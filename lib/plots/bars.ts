@@ -74,8 +74,8 @@ export interface BarChartOptions extends FigureOptions {
   labelLimit?: number;
 }
 
-/** Horizontal bars, one per item (several per label when they have different groups). */
-export async function barChart(bars: Bar[], opts: BarChartOptions = {}): Promise<Figure> {
+/** Bars with finite values, and both ends of an interval or neither; else a RangeError naming the bar. */
+function checkBars(bars: Bar[]): void {
   if (bars.length === 0) throw new RangeError("barChart: no bars");
   for (const b of bars) {
     for (const [k, v] of [["value", b.value], ["lo", b.lo], ["hi", b.hi]] as const) {
@@ -87,6 +87,11 @@ export async function barChart(bars: Bar[], opts: BarChartOptions = {}): Promise
       throw new RangeError(`bar ${JSON.stringify(b.label)}: give both lo and hi, or neither`);
     }
   }
+}
+
+/** Horizontal bars, one per item (several per label when they have different groups). */
+export async function barChart(bars: Bar[], opts: BarChartOptions = {}): Promise<Figure> {
+  checkBars(bars);
   const rows = opts.sort === "descending" ? [...bars].sort((a, b) => b.value - a.value) : bars;
   const percent = opts.percent ?? false;
   const values = rows.map((b) => ({

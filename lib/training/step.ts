@@ -23,6 +23,29 @@ export function chunkRanges(n: number, size: number): [number, number][] {
 }
 
 /**
+ * What both gradient functions (this one and lib/gpu/train_step.ts's asynchronous one) take, in
+ * order: the network, its optimizer and trainable variables, the batch (consumed), its labels,
+ * the micro-batch ranges and one dropout seed per range, and the triplet settings.
+ */
+export type BatchGradientArgs = [
+  net: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  x: tf.Tensor4D,
+  labels: Int32Array,
+  chunks: [number, number][],
+  seeds: number[],
+  cfg: Pick<TrainConfig, "margin" | "mining">,
+];
+
+/** One batch's loss, fraction of active triplets and parameter gradients. */
+export interface BatchGradients {
+  loss: number;
+  activeFraction: number;
+  grads: tf.NamedTensorMap;
+}
+
+/**
  * Loss and parameter gradients of one batch. With one chunk this is plain backpropagation of the
  * triplet loss. With several (micro-batches, to fit the wasm heap), the batch is embedded chunk by
  * chunk, triplets are mined on all embeddings together, the loss's gradient with respect to the
@@ -33,16 +56,9 @@ export function chunkRanges(n: number, size: number): [number, number][] {
  * updated once per chunk, not twice. Consumes (disposes) `x`.
  */
 export function computeBatchGradients(
-  net: tfl.LayersModel,
-  optimizer: tf.Optimizer,
-  vars: tf.Variable[],
-  x: tf.Tensor4D,
-  labels: Int32Array,
-  chunks: [number, number][],
-  seeds: number[],
-  cfg: TrainConfig,
-): { loss: number; activeFraction: number; grads: tf.NamedTensorMap } {
-  const slice = (c: [number, number]) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
+  ...[net, optimizer, vars, x, labels, chunks, seeds, cfg]: BatchGradientArgs
+): BatchGradients {
+  const slice: ChunkSlicer = (c) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
   if (chunks.length === 1) {
     let activeFraction = 0;
     // The loss's value comes from the distances mining read (tripletLoss's `value`): reading the
@@ -60,16 +76,7 @@ export function computeBatchGradients(
     tf.dispose([value, x]);
     return { loss, activeFraction, grads };
   }
-  const stats = net.nonTrainableWeights.map((w) => ({ w, saved: tf.clone(w.read()) }));
-  const emb = tf.tidy(() =>
-    tf.concat(
-      chunks.map((c, i) => net.apply(slice(c), { training: true, dropoutSeed: seeds[i] }) as tf.Tensor2D),
-    )
-  );
-  for (const { w, saved } of stats) {
-    w.write(saved);
-    saved.dispose();
-  }
+  const emb = embedChunks(net, slice, chunks, seeds);
   let activeFraction = 0;
   let loss = 0;
   const gEmb = tf.tidy(() => {
@@ -83,6 +90,52 @@ export function computeBatchGradients(
     return grad;
   });
   emb.dispose();
+  const grads = backpropChunks(net, optimizer, vars, slice, chunks, seeds, gEmb);
+  tf.dispose([gEmb, x]);
+  return { loss, activeFraction, grads };
+}
+
+/** The rows `c` = [start, end) of a batch. */
+export type ChunkSlicer = (c: [number, number]) => tf.Tensor4D;
+
+/**
+ * The micro-batch path's first pass: the embeddings of all chunks (training mode, chunk i with
+ * dropout seed i), with the batch norms' moving statistics put back afterwards, since the second
+ * pass (`backpropChunks`) moves them.
+ */
+export function embedChunks(
+  net: tfl.LayersModel,
+  slice: ChunkSlicer,
+  chunks: [number, number][],
+  seeds: number[],
+): tf.Tensor2D {
+  const stats = net.nonTrainableWeights.map((w) => ({ w, saved: tf.clone(w.read()) }));
+  const emb = tf.tidy(() =>
+    tf.concat(
+      chunks.map((c, i) => net.apply(slice(c), { training: true, dropoutSeed: seeds[i] }) as tf.Tensor2D),
+    )
+  );
+  for (const { w, saved } of stats) {
+    w.write(saved);
+    saved.dispose();
+  }
+  return emb;
+}
+
+/**
+ * The micro-batch path's second pass: re-run each chunk (same seeds, so the same embeddings) and
+ * backpropagate its rows of `gEmb`, the loss's gradient with respect to the embeddings; the
+ * per-chunk parameter gradients, added up in chunk order, are the batch's.
+ */
+export function backpropChunks(
+  net: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  slice: ChunkSlicer,
+  chunks: [number, number][],
+  seeds: number[],
+  gEmb: tf.Tensor,
+): tf.NamedTensorMap {
   let grads: tf.NamedTensorMap = {};
   chunks.forEach((c, i) => {
     const g = tf.tidy(() => {
@@ -102,6 +155,5 @@ export function computeBatchGradients(
       }
     }
   });
-  tf.dispose([gEmb, x]);
-  return { loss, activeFraction, grads };
+  return grads;
 }

@@ -17,7 +17,16 @@
  * and XNNPACK's inner loop then saw only N channels per kernel tap.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { f32, input, type KernelArgs, original, Scope, type WasmBackend } from "./kernel_util.ts";
+import {
+  conv2DInfoNhwc,
+  type ConvGeometryAttrs,
+  f32,
+  input,
+  type KernelArgs,
+  original,
+  Scope,
+  type WasmBackend,
+} from "./kernel_util.ts";
 import { im2colTLoop } from "./loops.ts";
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
@@ -34,26 +43,14 @@ interface Geometry {
 type Shape4 = [number, number, number, number];
 
 /** The attributes both gradient kernels get (each also gets the shape of what it computes). */
-interface ConvGradAttrs {
-  strides: number | [number, number];
-  pad: unknown;
+interface ConvGradAttrs extends ConvGeometryAttrs {
   dataFormat: string;
-  dimRoundingMode: unknown;
   inputShape: Shape4;
   filterShape: Shape4;
 }
 
 function geometry(xShape: Shape4, filterShape: Shape4, a: ConvGradAttrs): Geometry {
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    a.strides,
-    1,
-    a.pad as "same",
-    a.dimRoundingMode as "floor" | undefined,
-    false,
-    "channelsLast",
-  );
+  const info = conv2DInfoNhwc(xShape, filterShape, a);
   return {
     sh: info.strideHeight,
     sw: info.strideWidth,

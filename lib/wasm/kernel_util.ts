@@ -42,6 +42,31 @@ export function replaceKernel(name: string, kernelFunc: tf.KernelFunc): void {
   tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
 }
 
+/** The attributes of Conv2D and its gradients that fix a convolution's geometry. */
+export interface ConvGeometryAttrs {
+  strides: number | [number, number];
+  pad: unknown;
+  dimRoundingMode: unknown;
+}
+
+/** TensorFlow.js's geometry of a Conv2D on NHWC `xShape` with HWIO `filterShape`, dilation 1. */
+export function conv2DInfoNhwc(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  a: ConvGeometryAttrs,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    a.strides,
+    1,
+    a.pad as "same",
+    a.dimRoundingMode as "floor" | undefined,
+    false,
+    "channelsLast",
+  );
+}
+
 let innerTimes: Map<string, number> | undefined;
 
 /**

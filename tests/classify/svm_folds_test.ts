@@ -73,7 +73,7 @@ Deno.test("runSvmFolds: workers give fitPredictFold's predictions, and a failing
 });
 
 Deno.test("terminating SVM fold workers while libsvm compiles does not abort the process", async () => {
-  // In a child process: before the fix, V8 aborted the whole process (see lib/svm.ts).
+  // In a child process: before the fix, V8 aborted the whole process (see lib/classify/svm.ts).
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./svm_worker_terminate_child.ts", import.meta.url).pathname, "40"],
     stdout: "piped",

@@ -1,9 +1,9 @@
 /**
- * Child process of svm_folds_test.ts: starts SVM fold workers (lib/svm_fold_worker.ts) with a small
- * fold and terminates each at a random moment, most of them while libsvm's WebAssembly is still
- * compiling. With a streaming compile in the worker this aborted the whole process (V8's
- * `Check failed: (validate_functions_job_handle_) == nullptr`, see lib/svm.ts); it must exit 0 and
- * print how many workers it terminated before they answered.
+ * Child process of svm_folds_test.ts: starts SVM fold workers (lib/classify/svm_fold_worker.ts) with
+ * a small fold and terminates each at a random moment, most of them while libsvm's WebAssembly is
+ * still compiling. With a streaming compile in the worker this aborted the whole process (V8's
+ * `Check failed: (validate_functions_job_handle_) == nullptr`, see lib/classify/svm.ts); it must exit
+ * 0 and print how many workers it terminated before they answered.
  */
 const rounds = Number(Deno.args[0] ?? 40);
 const n = 12;

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { downloadFile, extractTgz, md5File } from "../../lib/data/download.ts";
+import { verifyLfw } from "../../lib/data/integrity.ts";
 import { lfwSummaryLine } from "../../lib/data/lfw.ts";
 import {
   type DataSource,
@@ -22,7 +23,6 @@ import {
   officialSources,
   PROTOCOL_FILES,
   setupLfw,
-  verifyLfw,
 } from "../../lib/data/sources.ts";
 import { deepEqual, equal, hasSharedData, ok, rejects, SHARED_DATA } from "../assert.ts";
 import { makeLfwTree, makeProtocol, scramble } from "./fixtures.ts";

@@ -20,14 +20,8 @@ import sharp from "sharp";
 import { checkImageFile, decodeErrorMessage, sniffImageFormat } from "../../lib/data/imagecheck.ts";
 import { lfwImageList, readLfwIndex } from "../../lib/data/lfw.ts";
 import { loadLfwFaces, preprocessImage } from "../../lib/data/preprocess.ts";
-import {
-  checkDataRoot,
-  type DataSource,
-  ensureSources,
-  setupLfw,
-  verifyImages,
-  verifyLfw,
-} from "../../lib/data/sources.ts";
+import { verifyImages, verifyLfw } from "../../lib/data/integrity.ts";
+import { checkDataRoot, type DataSource, ensureSources, setupLfw } from "../../lib/data/sources.ts";
 import { deepEqual, equal, ok, rejects } from "../assert.ts";
 import { makeLfwTree, makeProtocol, scramble, syntheticRgb } from "./fixtures.ts";
 
