@@ -29,7 +29,7 @@ export async function computeBatchGradientsAsync(
   labels: Int32Array,
   chunks: [number, number][],
   seeds: number[],
-  cfg: Pick<TrainConfig, "margin" | "mining">,
+  cfg: Pick<TrainConfig, "margin" | "mining" | "loss">,
   whileWaiting: () => void = () => {},
 ): Promise<{ loss: number; activeFraction: number; grads: tf.NamedTensorMap }> {
   const slice = (c: [number, number]) => tf.slice(x, [c[0], 0, 0, 0], [c[1] - c[0], -1, -1, -1]);
@@ -53,7 +53,7 @@ export async function computeBatchGradientsAsync(
   let activeFraction = 0;
   const gEmb = tf.tidy(() =>
     tf.grad((e: tf.Tensor) => {
-      const r = tripletLoss(labels, e as tf.Tensor2D, cfg.margin, cfg.mining, dv);
+      const r = tripletLoss(labels, e as tf.Tensor2D, cfg.margin, cfg.mining, dv, cfg.loss);
       loss = r.value;
       activeFraction = r.activeFraction;
       return r.loss;
