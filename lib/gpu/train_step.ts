@@ -43,7 +43,7 @@ export async function computeBatchGradientsAsync(
   let activeFraction = 0;
   const gEmb = tf.tidy(() =>
     tf.grad((e: tf.Tensor) => {
-      const r = tripletLoss(labels, e as tf.Tensor2D, cfg.margin, cfg.mining, dv);
+      const r = tripletLoss(labels, e as tf.Tensor2D, cfg.margin, cfg.mining, dv, cfg.loss);
       loss = r.value;
       activeFraction = r.activeFraction;
       return r.loss;

@@ -35,6 +35,9 @@ export interface EmbedOptions {
   batchSize?: number;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number, total: number) => void;
+  /** Flip-averaged embeddings (test-time augmentation): embed each image and its left–right mirror,
+   * average the two, L2-normalise. Default false. */
+  flip?: boolean;
 }
 
 /**
@@ -65,7 +68,13 @@ export async function embed(
   const d = outShape[outShape.length - 1] as number;
   const out = new Float32Array(images.n * d);
   const forward = (s: number) =>
-    tf.tidy(() => model.predict(inputTensor(images, s, Math.min(images.n, s + batchSize))) as tf.Tensor);
+    tf.tidy(() => {
+      const x = inputTensor(images, s, Math.min(images.n, s + batchSize));
+      const y = model.predict(x) as tf.Tensor;
+      if (!opts.flip) return y;
+      const sum = tf.add(y, model.predict(tf.reverse(x, 2)) as tf.Tensor);
+      return tf.div(sum, tf.maximum(tf.norm(sum, "euclidean", -1, true), 1e-12));
+    });
   let next = images.n > 0 ? forward(0) : undefined;
   try {
     for (let s = 0; s < images.n; s += batchSize) {

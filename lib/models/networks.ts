@@ -21,3 +21,8 @@ export function buildNetwork(kind: ModelKind, opts: NetworkOptions = {}): tfl.La
 export function isModelKind(name: string): name is ModelKind {
   return (MODEL_KINDS as readonly string[]).includes(name);
 }
+
+/** Total parameters of the slides' networks at 96×96×1 (their Keras summaries; the module comments of
+ * zeiler_fergus.ts and inception.ts, checked by tests/models/): a run that claims to train "the slides'
+ * network" must have exactly these. */
+export const SLIDES_PARAMS: Readonly<Record<ModelKind, number>> = { zf: 6_705_856, inception: 7_450_032 };

@@ -15,7 +15,8 @@ import { type Profile, profile as activeProfile } from "../config.ts";
 import type { ModelKind, NetworkOptions } from "../models/networks.ts";
 import { PROFILE_SETTINGS } from "../profiles.ts";
 import type { AugmentOptions } from "./augment.ts";
-import type { Mining } from "./triplet.ts";
+import type { HeldOutSpec } from "./heldout.ts";
+import type { LossOptions, Mining } from "./triplet.ts";
 
 export type { ModelKind };
 
@@ -24,7 +25,19 @@ export type LrSchedule =
   | { kind: "step"; start: number; end: number; stages: number }
   /** Keras' ReduceLROnPlateau on the epoch loss: multiply by `factor` after `patience` epochs without
    * an improvement of more than `minDelta`, never below `min`. */
-  | { kind: "plateau"; start: number; min: number; factor: number; patience: number; minDelta: number };
+  | { kind: "plateau"; start: number; min: number; factor: number; patience: number; minDelta: number }
+  /** Per batch (step t = 1, 2, … over the whole run): linear warm-up start·t/warmupSteps up to step
+   * `warmupSteps`, then `start` up to step `decayStart`, then exponential decay reaching `end` at step
+   * `decayEnd`, and `end` (the floor) after it. Hermans et al. 2017: start 3e-4, no warm-up, decay from
+   * step 15000 to 0.001·start at 25000. */
+  | {
+    kind: "warmup-exp";
+    start: number;
+    warmupSteps: number;
+    decayStart: number;
+    decayEnd: number;
+    end: number;
+  };
 
 export interface TrainConfig {
   model: ModelKind;
@@ -42,6 +55,10 @@ export interface TrainConfig {
   maxIdentities: number | null;
   margin: number;
   mining: Mining;
+  /** Soft margin and distance of the triplet loss (triplet.ts); absent: the hinge on squared distances. */
+  loss?: LossOptions;
+  /** Identities set aside for the fixed held-out check (heldout.ts), never trained on; absent: none. */
+  heldOut?: HeldOutSpec;
   schedule: LrSchedule;
   /** "sgd" as in the slides (with `momentum` > 0: SGD with momentum), or "adam" (β1 0.9, β2 0.999):
    * scale-free steps, which leave the collapsed start of training much sooner than plain SGD does. */
@@ -108,6 +125,8 @@ export const RESUME_KEYS: (keyof TrainConfig)[] = [
   "maxIdentities",
   "margin",
   "mining",
+  "loss",
+  "heldOut",
   "schedule",
   "optimizer",
   "momentum",
@@ -127,6 +146,18 @@ export function checkConfig(cfg: TrainConfig): void {
   for (const k of ["epochs", "batchSize", "k"] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 1) {
       throw new RangeError(`config.${k} must be a positive integer, got ${cfg[k]}`);
+    }
+  }
+  const s = cfg.schedule;
+  if (s.kind === "warmup-exp") {
+    const ok = Number.isInteger(s.warmupSteps) && s.warmupSteps >= 0 && Number.isInteger(s.decayStart) &&
+      s.decayStart >= s.warmupSteps && Number.isInteger(s.decayEnd) && s.decayEnd > s.decayStart &&
+      s.start > 0 && s.end > 0;
+    if (!ok) {
+      throw new RangeError(
+        `config.schedule ${JSON.stringify(s)}: need integers 0 ≤ warmupSteps ≤ decayStart < decayEnd and ` +
+          `rates start, end > 0`,
+      );
     }
   }
 }

@@ -37,6 +37,7 @@ import {
   writeHistoryCsv,
 } from "./checkpoint.ts";
 import { checkConfig, type ModelKind, resumeConflicts, type TrainConfig, trainingConfig } from "./config.ts";
+import { heldOutLabels } from "./heldout.ts";
 import { lockRunDir, runFolder } from "./run_dir.ts";
 import { PkSampler, trainingIdentities } from "./sampler.ts";
 import {
@@ -44,9 +45,11 @@ import {
   initialSchedule,
   makeOptimizer,
   nextSchedule,
+  perBatchSchedule,
   type ScheduleState,
   setLearningRate,
   stepLearningRate,
+  warmupExpRate,
 } from "./schedule.ts";
 import { saveDistanceSnapshot } from "./snapshots.ts";
 import { chunkRanges, computeBatchGradients, microBatchFor } from "./step.ts";
@@ -71,6 +74,9 @@ export interface TrainOptions {
   resume?: boolean;
   /** Stop (as if killed) after this many epochs in this call; the run can be resumed later. */
   stopAfter?: number;
+  /** Wall-clock budget of this call in seconds: no epoch is started that would end after it, judging by
+   * the last epoch's time in this call (0 before the first), counted from the call's start. */
+  timeLimitSeconds?: number;
   /** Show a progress bar (default: when stderr is a terminal). */
   progress?: boolean;
   /** Where one line per epoch goes (default console.log; pass a no-op to silence). */
@@ -142,6 +148,7 @@ interface Batch {
  * The images must be square (the network's input size is taken from them).
  */
 export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions = {}): Promise<TrainResult> {
+  const started = performance.now();
   const prof = opts.profile ?? activeProfile();
   const cfg: TrainConfig = { ...trainingConfig(model, prof), ...opts.config, model };
   if (faces.height !== faces.width) {
@@ -151,7 +158,8 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   const runDir = opts.runDir ?? runFolder(opts.run ?? `${model}-${prof}`);
   await Deno.mkdir(runDir, { recursive: true });
   using _lock = lockRunDir(runDir, opts.log);
-  const data = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed);
+  const exclude = cfg.heldOut ? heldOutLabels(faces, cfg.heldOut) : undefined;
+  const data = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed, exclude);
   const sampler = new PkSampler(data.labels, {
     batchSize: cfg.batchSize,
     k: cfg.k,
@@ -183,7 +191,17 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   }
   const stepper = makeStepper(run, st.net, opts.progress ?? Deno.stderr.isTerminal());
   const stopAt = opts.stopAfter === undefined ? cfg.epochs : Math.min(cfg.epochs, st.epoch + opts.stopAfter);
-  while (st.epoch < stopAt) await runEpoch(run, st, stepper);
+  const limit = opts.timeLimitSeconds ?? Infinity;
+  let lastEpoch = 0;
+  while (st.epoch < stopAt) {
+    if ((performance.now() - started) / 1000 + lastEpoch > limit) {
+      run.log(`Stopped after epoch ${st.epoch}: the next epoch would end after the ${limit} s time limit`);
+      break;
+    }
+    const t = performance.now();
+    await runEpoch(run, st, stepper);
+    lastEpoch = (performance.now() - t) / 1000;
+  }
   disposeOptimizer(run.optimizer);
   return {
     model: st.net,
@@ -202,6 +220,7 @@ function startRun(run: Run): RunState {
   const net = buildNetwork(cfg.model, { ...cfg.modelOptions, inputSize: run.data.height, seed: cfg.seed });
   const sched = initialSchedule(cfg.schedule);
   if (cfg.schedule.kind === "step") sched.lr = stepLearningRate(cfg.schedule, 1, cfg.epochs);
+  if (perBatchSchedule(cfg.schedule)) sched.lr = warmupExpRate(cfg.schedule, 1);
   return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0 };
 }
 
@@ -256,6 +275,9 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
   const { cfg, batchesPerEpoch: batches } = run;
   const e = st.epoch + 1;
   const { bar } = stepper;
+  const perBatch = perBatchSchedule(cfg.schedule) ? cfg.schedule : undefined;
+  if (perBatch) st.sched = { ...st.sched, lr: warmupExpRate(perBatch, st.epoch * batches + 1) };
+  const epochLr = st.sched.lr;
   setLearningRate(run.optimizer, st.sched.lr);
   let lossSum = 0;
   let activeSum = 0;
@@ -269,6 +291,10 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
     const prefetch = () => {
       if (b + 1 < batches) next = prepareBatch(run, st, stepper);
     };
+    if (perBatch && b > 0) {
+      st.sched = { ...st.sched, lr: warmupExpRate(perBatch, st.epoch * batches + b + 1) };
+      setLearningRate(run.optimizer, st.sched.lr);
+    }
     const r = await trainBatch(run, st, stepper, b, batch, prefetch);
     lossSum += r.loss;
     activeSum += r.activeFraction;
@@ -285,13 +311,14 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
   const row: HistoryRow = {
     epoch: e,
     loss: lossSum / batches,
-    lr: st.sched.lr,
+    lr: epochLr,
     activeFraction: activeSum / batches,
     seconds,
     imagesPerSecond: images / seconds,
   };
   st.history = [...st.history, row];
   st.sched = nextSchedule(cfg.schedule, st.sched, e, row.loss, cfg.epochs);
+  if (perBatch) st.sched = { ...st.sched, lr: warmupExpRate(perBatch, e * batches + 1) };
   st.epoch = e;
   await saveCheckpoint(run.runDir, st.net, run.optimizer, {
     version: 1,

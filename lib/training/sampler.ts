@@ -103,18 +103,21 @@ export class PkSampler {
 }
 
 /**
- * The identities a run trains on: those with at least `minImages` images, or a seeded random subset of
- * `maxIdentities` of them (null: all). Returns `faces` itself when every image is kept.
+ * The identities a run trains on: those with at least `minImages` images and not in `exclude` (labels of
+ * held-out identities), or a seeded random subset of `maxIdentities` of them (null: all). Returns `faces`
+ * itself when every image is kept.
  */
 export function trainingIdentities(
   faces: FaceSet,
   minImages: number,
   maxIdentities: number | null,
   seed: number,
+  exclude?: ReadonlySet<number>,
 ): FaceSet {
   const counts = new Map<number, number>();
   for (const l of faces.labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  let eligible = [...counts.keys()].filter((l) => counts.get(l)! >= minImages).sort((a, b) => a - b);
+  let eligible = [...counts.keys()].filter((l) => counts.get(l)! >= minImages && !exclude?.has(l))
+    .sort((a, b) => a - b);
   if (maxIdentities !== null && eligible.length > maxIdentities) {
     const rng = new Rng(seed ^ 0x1d5);
     eligible = rng.sample(eligible.length, maxIdentities).map((i) => eligible[i]).sort((a, b) => a - b);

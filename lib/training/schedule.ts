@@ -1,6 +1,7 @@
 /**
  * Learning rates over epochs and the optimizers they drive: the slides' step schedule (ZF), Keras'
- * ReduceLROnPlateau (Inception), and SGD / momentum / Adam built from a TrainConfig.
+ * ReduceLROnPlateau (Inception), a per-batch warm-up then exponential decay (Hermans et al. 2017), and
+ * SGD / momentum / Adam built from a TrainConfig.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { LrSchedule, TrainConfig } from "./config.ts";
@@ -23,6 +24,19 @@ export function stepLearningRate(
   return s.start * Math.pow(s.end / s.start, stage / (s.stages - 1));
 }
 
+/** Learning rate of batch `step` (1-based, counted over the whole run) under a warm-up/exponential schedule. */
+export function warmupExpRate(s: Extract<LrSchedule, { kind: "warmup-exp" }>, step: number): number {
+  if (step <= s.warmupSteps) return (s.start * step) / s.warmupSteps;
+  if (step <= s.decayStart) return s.start;
+  if (step >= s.decayEnd) return s.end;
+  return s.start * Math.pow(s.end / s.start, (step - s.decayStart) / (s.decayEnd - s.decayStart));
+}
+
+/** Whether the schedule sets the learning rate before every batch (else once per epoch). */
+export function perBatchSchedule(s: LrSchedule): s is Extract<LrSchedule, { kind: "warmup-exp" }> {
+  return s.kind === "warmup-exp";
+}
+
 /** Initial schedule state. */
 export function initialSchedule(s: LrSchedule): ScheduleState {
   return { lr: s.start, best: Infinity, wait: 0 };
@@ -37,6 +51,7 @@ export function nextSchedule(
   epochs: number,
 ): ScheduleState {
   if (s.kind === "step") return { ...st, lr: stepLearningRate(s, epochDone + 1, epochs) };
+  if (s.kind === "warmup-exp") return st; // set per batch by the loop (warmupExpRate)
   if (loss < st.best - s.minDelta) return { lr: st.lr, best: loss, wait: 0 };
   const wait = st.wait + 1;
   if (wait >= s.patience) return { lr: Math.max(s.min, st.lr * s.factor), best: st.best, wait: 0 };
@@ -75,6 +90,10 @@ export function describeOptimizer(cfg: TrainConfig): string {
     ? `SGD, momentum ${cfg.momentum},`
     : "SGD";
   const s = cfg.schedule;
+  if (s.kind === "warmup-exp") {
+    return `${name} ${s.start}` + (s.warmupSteps ? ` after ${s.warmupSteps} warm-up steps` : "") +
+      `, decaying exponentially from step ${s.decayStart} to ${s.end} at step ${s.decayEnd}`;
+  }
   return s.kind === "step"
     ? s.stages <= 1 || s.start === s.end
       ? `${name} ${s.start}`

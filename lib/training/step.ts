@@ -35,7 +35,7 @@ export type BatchGradientArgs = [
   labels: Int32Array,
   chunks: [number, number][],
   seeds: number[],
-  cfg: Pick<TrainConfig, "margin" | "mining">,
+  cfg: Pick<TrainConfig, "margin" | "mining" | "loss">,
 ];
 
 /** One batch's loss, fraction of active triplets and parameter gradients. */
@@ -67,7 +67,7 @@ export function computeBatchGradients(
     const { value, grads } = tf.tidy(() =>
       optimizer.computeGradients(() => {
         const emb = net.apply(x, { training: true, dropoutSeed: seeds[0] }) as tf.Tensor2D;
-        const r = tripletLoss(labels, emb, cfg.margin, cfg.mining);
+        const r = tripletLoss(labels, emb, cfg.margin, cfg.mining, undefined, cfg.loss);
         activeFraction = r.activeFraction;
         loss = r.value;
         return r.loss;
@@ -81,7 +81,7 @@ export function computeBatchGradients(
   let loss = 0;
   const gEmb = tf.tidy(() => {
     const { value, grad } = tf.valueAndGrad((e: tf.Tensor) => {
-      const r = tripletLoss(labels, e as tf.Tensor2D, cfg.margin, cfg.mining);
+      const r = tripletLoss(labels, e as tf.Tensor2D, cfg.margin, cfg.mining, undefined, cfg.loss);
       activeFraction = r.activeFraction;
       loss = r.value;
       return r.loss;

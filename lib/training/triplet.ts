@@ -16,6 +16,12 @@
  *
  * `tripletBatchHardLoss` is TFA's `TripletHardLoss` (Hermans et al. 2017): per anchor, the farthest
  * positive and the closest negative, averaged over all anchors.
+ *
+ * Two options from Hermans, Beyer & Leibe 2017 ("In Defense of the Triplet Loss"), off by default
+ * (`LossOptions`): the soft margin softplus(d(a,p) − d(a,n)) = ln(1 + e^(d(a,p) − d(a,n))) in place of
+ * the hinge max(d(a,p) − d(a,n) + margin, 0), and plain (non-squared) Euclidean distances. Mining picks
+ * the same triplets on either distance (every rule compares distances of one anchor's row, and the square
+ * root keeps their order); only the loss's values change.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -36,6 +42,20 @@ export interface TripletResult {
 }
 
 export type Mining = "semi-hard" | "batch-hard";
+
+/** Distances the loss is written in: squared L2 (FaceNet, TFA; the default) or Euclidean (Hermans et al.). */
+export type TripletDistance = "squared" | "euclidean";
+
+/** The loss's form beyond mining and margin; the defaults are FaceNet's (hinge on squared distances). */
+export interface LossOptions {
+  /** softplus(d(a,p) − d(a,n)) instead of the hinge (the margin is then unused). Default false. */
+  softMargin?: boolean;
+  /** Default "squared". */
+  distance?: TripletDistance;
+}
+
+/** Added under the square root of Euclidean distances: keeps the gradient finite at d = 0. */
+export const EUCLIDEAN_EPS = 1e-12;
 
 /**
  * A tensor's values, read synchronously. tfjs-backend-webgpu reads a tensor that lives on the GPU
@@ -200,7 +220,13 @@ export function tripletLoss(
   margin = 0.2,
   mining: Mining = "semi-hard",
   distances?: Float32Array,
+  opts: LossOptions = {},
 ): TripletResult {
+  if (opts.distance !== undefined && opts.distance !== "squared" && opts.distance !== "euclidean") {
+    throw new Error(
+      `triplet loss: distance must be "squared" or "euclidean", got ${JSON.stringify(opts.distance)}`,
+    );
+  }
   if (embeddings.rank !== 2) {
     throw new Error(`triplet loss: embeddings must be 2-D, got shape [${embeddings.shape}]`);
   }
@@ -211,6 +237,9 @@ export function tripletLoss(
   let value = 0;
   if (distances && distances.length !== n * n) {
     throw new Error(`triplet loss: ${distances.length} distances for ${n} embeddings (need ${n * n})`);
+  }
+  if (opts.softMargin || (opts.distance ?? "squared") !== "squared") {
+    return tripletLossWith(y, embeddings, margin, mining, opts, distances);
   }
   const loss = tf.tidy(() => {
     const d = pairwiseSquaredDistances(embeddings);
@@ -233,6 +262,68 @@ export function tripletLoss(
       if (sel.neg[t] >= 0) w[sel.neg[t]] -= 1 / triplets;
       else c -= sel.negConst[t] / triplets;
       c += margin / triplets;
+    }
+    return tf.add(tf.sum(tf.mul(d, tf.tensor2d(w, [n, n]))), c) as tf.Scalar;
+  });
+  return { loss, triplets, active, activeFraction: triplets ? active / triplets : 0, value };
+}
+
+/** ln(1 + e^x) without overflow. */
+export function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+/**
+ * tripletLoss with a soft margin and/or Euclidean distances (kept apart so that the default path stays
+ * exactly as it was). As there, the loss tensor is Σ D∘W + c with constant W and c chosen in JavaScript:
+ * W holds each chosen entry's derivative (±s/T, s = 1 for an active hinge, s = σ(d(a,p) − d(a,n)) for the
+ * soft margin) and c makes the value exact, so value and first derivative equal the gathered formula's.
+ */
+function tripletLossWith(
+  y: Int32Array,
+  embeddings: tf.Tensor2D,
+  margin: number,
+  mining: Mining,
+  opts: LossOptions,
+  distances?: Float32Array,
+): TripletResult {
+  const n = y.length;
+  const euclid = opts.distance === "euclidean";
+  let triplets = 0;
+  let active = 0;
+  let value = 0;
+  const loss = tf.tidy(() => {
+    const sq = pairwiseSquaredDistances(embeddings);
+    const sqv = distances ?? readSync(sq, "distances") as Float32Array;
+    const offDiag = () => tf.sub(1, tf.eye(n));
+    const d = euclid ? tf.mul(tf.sqrt(tf.add(sq, EUCLIDEAN_EPS)), offDiag()) : sq;
+    const dv = euclid ? sqv.map((v, i) => (i % (n + 1) === 0 ? 0 : Math.sqrt(v + EUCLIDEAN_EPS))) : sqv;
+    const sel = mining === "semi-hard" ? selectSemiHard(dv, y) : selectBatchHard(dv, y);
+    triplets = sel.pos.length;
+    const w = new Float32Array(n * n);
+    let c = 0;
+    for (let t = 0; t < triplets; t++) {
+      const dap = sel.pos[t] >= 0 ? dv[sel.pos[t]] : sel.posConst[t];
+      const dan = sel.neg[t] >= 0 ? dv[sel.neg[t]] : sel.negConst[t];
+      const x = dap - dan;
+      let f: number, s: number;
+      if (opts.softMargin) {
+        f = softplus(x);
+        s = 1 / (1 + Math.exp(-x));
+        if (x > 0) active++; // "active" here: the positive is farther than the negative
+      } else {
+        if (x + margin <= 0) continue;
+        f = x + margin;
+        s = 1;
+        active++;
+      }
+      value += f / triplets;
+      // f(x) = s·x + (f − s·x) around this x: the linear part goes into W, the rest into c.
+      c += (f - s * x) / triplets;
+      if (sel.pos[t] >= 0) w[sel.pos[t]] += s / triplets;
+      else c += s * sel.posConst[t] / triplets;
+      if (sel.neg[t] >= 0) w[sel.neg[t]] -= s / triplets;
+      else c -= s * sel.negConst[t] / triplets;
     }
     return tf.add(tf.sum(tf.mul(d, tf.tensor2d(w, [n, n]))), c) as tf.Scalar;
   });

@@ -1,0 +1,146 @@
+/**
+ * Named training recipes for the pilot runs of issue #15 ("a reference run that beats the slides"):
+ * each is the slides' network, unchanged (its parameter count is checked against `SLIDES_PARAMS`), with
+ * a training recipe to be compared on the fixed held-out check (heldout.ts). A recipe is a function of
+ * the planned number of batches (steps), since the warm-up/decay schedules are laid out in steps.
+ *
+ * Starting point: Hermans, Beyer & Leibe 2017, "In Defense of the Triplet Loss": P×K batches of P = 18
+ * identities × K = 4 images, batch-hard mining with the soft margin on Euclidean distances, Adam at 3e-4
+ * (β1 0.9, β2 0.999) constant for 60% of training, then decaying exponentially to 0.001× by the end. The
+ * other recipes change one knob of it, or are the project's existing `full` (slides) and `quick` setups.
+ * Classification-loss pretraining is a different method and is not among them.
+ */
+import { PROFILE_SETTINGS } from "../profiles.ts";
+import { type ModelKind, type TrainConfig, trainingConfig } from "./config.ts";
+import { PILOT_HELD_OUT } from "./heldout.ts";
+
+export interface Recipe {
+  /** What it changes, in a few words (for the usage text and README). */
+  description: string;
+  /** The config overrides for `model` and `steps` planned batches (on top of the slides' settings). */
+  config(model: ModelKind, steps: number): Partial<TrainConfig>;
+}
+
+/** Batches per epoch in every pilot (fewer if fewer are planned): an epoch ends with a checkpoint and
+ * the time-limit check. */
+export const PILOT_BATCHES_PER_EPOCH = 20;
+
+/** Default planned batches for a pilot (about 2 h at ~20 img/s with batch 72 on 2 cores). */
+export const PILOT_DEFAULT_STEPS = 2000;
+
+/** What every pilot shares: short epochs, the held-out identities left out, no distance snapshots. */
+function pilotBase(steps: number): Partial<TrainConfig> {
+  const perEpoch = Math.min(PILOT_BATCHES_PER_EPOCH, steps);
+  return {
+    epochs: Math.ceil(steps / perEpoch),
+    batchesPerEpoch: perEpoch,
+    heldOut: PILOT_HELD_OUT,
+    distanceEpochs: [],
+  };
+}
+
+/** The `quick` profile's network options (ZF without dropout, batch-norm momentum 0.9): no parameter changes. */
+function shortRunNetwork(model: ModelKind): Partial<TrainConfig> {
+  return {
+    optimizer: "adam",
+    momentum: 0,
+    modelOptions: PROFILE_SETTINGS.quick.training[model].modelOptions,
+  };
+}
+
+/** Hermans et al.'s recipe, with overrides (`lr`: Adam's rate; `warmup`: share of steps warming up). */
+function hermans(
+  over: Partial<TrainConfig> & { lr?: number; warmup?: number } = {},
+): Recipe["config"] {
+  return (model, steps) => {
+    const { lr = 3e-4, warmup = 0, ...rest } = over;
+    return {
+      ...pilotBase(steps),
+      ...shortRunNetwork(model),
+      batchSize: 72,
+      k: 4,
+      mining: "batch-hard",
+      loss: { softMargin: true, distance: "euclidean" },
+      schedule: {
+        kind: "warmup-exp",
+        start: lr,
+        warmupSteps: Math.round(warmup * steps),
+        decayStart: Math.round(0.6 * steps),
+        decayEnd: Math.max(steps, Math.round(0.6 * steps) + 1),
+        end: lr * 0.001,
+      },
+      ...rest,
+    };
+  };
+}
+
+/** The recipes by name. */
+export const RECIPES: Readonly<Record<string, Recipe>> = {
+  "slides-sgd": {
+    description:
+      "the slides: plain SGD 0.05 (step, ZF) / 0.01 (plateau, Inception), batch 200, K 4, semi-hard",
+    config: (_model, steps) => ({ ...pilotBase(steps) }),
+  },
+  "quick-adam": {
+    description: "the quick profile: Adam 1e-4 (step / plateau), batch 200, K 4, semi-hard, margin 0.2",
+    config: (model, steps) => {
+      const { schedule, modelOptions, optimizer, momentum } = PROFILE_SETTINGS.quick.training[model];
+      return { ...pilotBase(steps), schedule, modelOptions, optimizer, momentum };
+    },
+  },
+  "hermans-batchhard-soft": {
+    description: "Hermans et al.: 18×4, batch-hard, soft margin, Euclidean, Adam 3e-4, decay from 60%",
+    config: hermans(),
+  },
+  "hermans-warmup": {
+    description: "hermans-batchhard-soft with a linear warm-up over the first 5% of steps",
+    config: hermans({ warmup: 0.05 }),
+  },
+  "hermans-lr1e-4": {
+    description: "hermans-batchhard-soft with Adam at 1e-4",
+    config: hermans({ lr: 1e-4 }),
+  },
+  "hermans-margin": {
+    description: "batch-hard with the hinge (margin 0.2, squared distances) instead of the soft margin",
+    config: hermans({ loss: { softMargin: false, distance: "squared" } }),
+  },
+  "hermans-semihard": {
+    description:
+      "semi-hard mining, hinge 0.2 on squared distances (the slides' loss), Hermans' batches and Adam",
+    config: hermans({ mining: "semi-hard", loss: { softMargin: false, distance: "squared" } }),
+  },
+  "hermans-noaug": {
+    description: "hermans-batchhard-soft without augmentation",
+    config: hermans({ augment: false }),
+  },
+  "pk-32x4": {
+    description: "hermans-batchhard-soft at P×K = 32×4 (batch 128)",
+    config: hermans({ batchSize: 128 }),
+  },
+  "pk-50x4": {
+    description: "hermans-batchhard-soft at P×K = 50×4 (batch 200)",
+    config: hermans({ batchSize: 200 }),
+  },
+  "pk-24x3": { description: "hermans-batchhard-soft at P×K = 24×3 (batch 72)", config: hermans({ k: 3 }) },
+};
+
+/** The recipe named `name`; an unknown name is an error listing the known ones. */
+export function recipe(name: string): Recipe {
+  const r = Object.hasOwn(RECIPES, name) ? RECIPES[name] : undefined;
+  if (!r) {
+    throw new Error(`unknown recipe ${JSON.stringify(name)}; known: ${Object.keys(RECIPES).join(", ")}`);
+  }
+  return r;
+}
+
+/** The full config of recipe `name` for `model` and `steps` planned batches (the slides' settings underneath). */
+export function recipeConfig(
+  name: string,
+  model: ModelKind,
+  steps: number = PILOT_DEFAULT_STEPS,
+): TrainConfig {
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  }
+  return { ...trainingConfig(model, "full"), ...recipe(name).config(model, steps), model };
+}

@@ -1,0 +1,83 @@
+/**
+ * A pilot run for issue #15: train the slides' network with a named recipe (lib/training/recipes.ts) for
+ * at most M minutes, score it on the fixed held-out identities and append one row to the pilots' table.
+ *
+ *   deno task pilot -- --model zf|inception --recipe NAME --minutes M [--steps N] [--out FILE] [--fresh]
+ *
+ * --steps is the planned number of batches the recipe's schedule is laid out for (default 2000);
+ * --out defaults to results/pilots.csv. Checkpoints go to $FACENET_MODELS/pilot-<model>-<recipe>/, and
+ * running the same command again resumes there. Data come from $FACENET_DATA (see lib/config.ts).
+ */
+import { resolve } from "node:path";
+import { setupBackend } from "../lib/backend.ts";
+import { REPO_ROOT } from "../lib/config.ts";
+import { loadLfwFaces } from "../lib/data/preprocess.ts";
+import { isModelKind } from "../lib/models/networks.ts";
+import {
+  appendPilotRow,
+  PILOT_COLUMNS,
+  RECIPES,
+  runPilot,
+  TrainingDivergedError,
+} from "../lib/training/mod.ts";
+import { exitWithUsage, parseScriptArgs } from "./args.ts";
+
+const USAGE = "usage: deno task pilot -- --model zf|inception --recipe NAME --minutes M [--steps N] " +
+  `[--out FILE] [--fresh]\nrecipes: ${Object.keys(RECIPES).join(", ")}`;
+
+const OPTIONS = {
+  model: { type: "string" },
+  recipe: { type: "string" },
+  minutes: { type: "string" },
+  steps: { type: "string" },
+  out: { type: "string" },
+  fresh: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+async function main(): Promise<number> {
+  const v = parseScriptArgs(OPTIONS, USAGE);
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const model = v.model ?? "";
+  if (!isModelKind(model)) exitWithUsage("--model must be zf or inception", USAGE);
+  if (!v.recipe || !Object.hasOwn(RECIPES, v.recipe)) {
+    exitWithUsage(`--recipe must be one of ${Object.keys(RECIPES).join(", ")}`, USAGE);
+  }
+  const minutes = Number(v.minutes);
+  if (v.minutes === undefined || !(minutes > 0)) {
+    exitWithUsage(`--minutes must be a positive number, got ${JSON.stringify(v.minutes)}`, USAGE);
+  }
+  const steps = v.steps === undefined ? undefined : Number(v.steps);
+  if (steps !== undefined && !(Number.isSafeInteger(steps) && steps > 0)) {
+    exitWithUsage(`--steps must be a positive integer, got ${JSON.stringify(v.steps)}`, USAGE);
+  }
+  const out = resolve(v.out ?? resolve(REPO_ROOT, "results", "pilots.csv"));
+
+  await setupBackend();
+  const faces = await loadLfwFaces({ minImages: 3 });
+  try {
+    const row = await runPilot(faces, { model, recipe: v.recipe, minutes, steps, fresh: v.fresh });
+    appendPilotRow(out, row);
+    console.log(PILOT_COLUMNS.join(","));
+    console.log(PILOT_COLUMNS.map((c) => row[c]).join(","));
+    console.log(`appended to ${out}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof TrainingDivergedError) {
+      console.error(e.message);
+      return 3;
+    }
+    throw e;
+  }
+}
+
+// Exit explicitly: the wasm backend's worker threads would otherwise keep the process alive.
+try {
+  Deno.exit(await main());
+} catch (e) {
+  console.error(`pilot failed: ${e instanceof Error ? e.message : String(e)}`);
+  Deno.exit(1);
+}
