@@ -13,14 +13,9 @@ import { setupBackend } from "../lib/backend.ts";
 import { REPO_ROOT } from "../lib/config.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { isModelKind } from "../lib/models/networks.ts";
-import {
-  appendPilotRow,
-  PILOT_COLUMNS,
-  RECIPES,
-  runPilot,
-  TrainingDivergedError,
-} from "../lib/training/mod.ts";
+import { appendPilotRow, PILOT_COLUMNS, RECIPES, runPilot } from "../lib/training/mod.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
+import { exitWith } from "./exit.ts";
 
 const USAGE = "usage: deno task pilot -- --model zf|inception --recipe NAME --minutes M [--steps N] " +
   `[--out FILE] [--fresh]\nrecipes: ${Object.keys(RECIPES).join(", ")}`;
@@ -58,26 +53,12 @@ async function main(): Promise<number> {
 
   await setupBackend();
   const faces = await loadLfwFaces({ minImages: 3 });
-  try {
-    const row = await runPilot(faces, { model, recipe: v.recipe, minutes, steps, fresh: v.fresh });
-    appendPilotRow(out, row);
-    console.log(PILOT_COLUMNS.join(","));
-    console.log(PILOT_COLUMNS.map((c) => row[c]).join(","));
-    console.log(`appended to ${out}`);
-    return 0;
-  } catch (e) {
-    if (e instanceof TrainingDivergedError) {
-      console.error(e.message);
-      return 3;
-    }
-    throw e;
-  }
+  const row = await runPilot(faces, { model, recipe: v.recipe, minutes, steps, fresh: v.fresh });
+  appendPilotRow(out, row);
+  console.log(PILOT_COLUMNS.join(","));
+  console.log(PILOT_COLUMNS.map((c) => row[c]).join(","));
+  console.log(`appended to ${out}`);
+  return 0;
 }
 
-// Exit explicitly: the wasm backend's worker threads would otherwise keep the process alive.
-try {
-  Deno.exit(await main());
-} catch (e) {
-  console.error(`pilot failed: ${e instanceof Error ? e.message : String(e)}`);
-  Deno.exit(1);
-}
+await exitWith("pilot", main);

@@ -11,9 +11,10 @@
 import { setupBackend } from "../lib/backend.ts";
 import { type Profile, profile, PROFILES } from "../lib/config.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
+import { exitWith } from "./exit.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { formatSummary } from "../lib/models/summary.ts";
-import { lockRunDir, type ModelKind, runFolder, train, TrainingDivergedError } from "../lib/training/mod.ts";
+import { lockRunDir, type ModelKind, runFolder, train } from "../lib/training/mod.ts";
 
 const USAGE =
   "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] [--epochs N] [--stop-after N]";
@@ -68,36 +69,21 @@ async function main(): Promise<number> {
   console.log(
     `LFW ≥ 3 images: ${faces.n} images of ${faces.classNames.length} people (${faces.height}×${faces.width})`,
   );
-  try {
-    const r = await train(model, faces, {
-      profile: prof,
-      runDir,
-      resume: !values.fresh,
-      stopAfter,
-      config: epochs === undefined ? {} : { epochs },
-    });
-    if (values.summary) console.log(formatSummary(r.model));
-    const last = r.history[r.history.length - 1];
-    console.log(
-      `${r.finished ? "Finished" : "Stopped"} after epoch ${r.epochsDone}/${r.config.epochs}` +
-        (last ? `, loss ${last.loss.toFixed(4)}` : "") + `; checkpoint and history.csv in ${r.runDir}`,
-    );
-    r.model.dispose();
-    return 0;
-  } catch (e) {
-    if (e instanceof TrainingDivergedError) {
-      console.error(e.message);
-      return 3;
-    }
-    throw e;
-  }
+  const r = await train(model, faces, {
+    profile: prof,
+    runDir,
+    resume: !values.fresh,
+    stopAfter,
+    config: epochs === undefined ? {} : { epochs },
+  });
+  if (values.summary) console.log(formatSummary(r.model));
+  const last = r.history[r.history.length - 1];
+  console.log(
+    `${r.finished ? "Finished" : "Stopped"} after epoch ${r.epochsDone}/${r.config.epochs}` +
+      (last ? `, loss ${last.loss.toFixed(4)}` : "") + `; checkpoint and history.csv in ${r.runDir}`,
+  );
+  r.model.dispose();
+  return 0;
 }
 
-// Exit explicitly: the wasm backend's worker threads would otherwise keep the process alive. Any other
-// error ends the script with its one-line message (the library's errors name the file and the remedy).
-try {
-  Deno.exit(await main());
-} catch (e) {
-  console.error(`train failed: ${e instanceof Error ? e.message : String(e)}`);
-  Deno.exit(1);
-}
+await exitWith("train", main);

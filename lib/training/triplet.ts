@@ -244,7 +244,7 @@ export function tripletLoss(
   const loss = tf.tidy(() => {
     const d = pairwiseSquaredDistances(embeddings);
     const dv = distances ?? readSync(d, "distances") as Float32Array;
-    const sel = mining === "semi-hard" ? selectSemiHard(dv, y) : selectBatchHard(dv, y);
+    const sel = selectTriplets(mining, dv, y);
     triplets = sel.pos.length;
     // The hinge is linear where it is active, so the loss equals Σ D∘W + c with W holding ±1/T at the
     // chosen d(a,p) / d(a,n) entries of active triplets: the same value and gradient as gathering the
@@ -252,20 +252,41 @@ export function tripletLoss(
     const w = new Float32Array(n * n);
     let c = 0;
     for (let t = 0; t < triplets; t++) {
-      const dap = sel.pos[t] >= 0 ? dv[sel.pos[t]] : sel.posConst[t];
-      const dan = sel.neg[t] >= 0 ? dv[sel.neg[t]] : sel.negConst[t];
+      const [dap, dan] = chosenDistances(sel, dv, t);
       if (dap - dan + margin <= 0) continue;
       active++;
       value += (dap - dan + margin) / triplets;
-      if (sel.pos[t] >= 0) w[sel.pos[t]] += 1 / triplets;
-      else c += sel.posConst[t] / triplets;
-      if (sel.neg[t] >= 0) w[sel.neg[t]] -= 1 / triplets;
-      else c -= sel.negConst[t] / triplets;
+      c = weighChosen(w, c, sel, t, 1, triplets);
       c += margin / triplets;
     }
     return tf.add(tf.sum(tf.mul(d, tf.tensor2d(w, [n, n]))), c) as tf.Scalar;
   });
   return { loss, triplets, active, activeFraction: triplets ? active / triplets : 0, value };
+}
+
+/** The mined triplets of a batch with distance matrix `dv` (row-major n×n). */
+function selectTriplets(mining: Mining, dv: Float32Array, y: Int32Array): Selection {
+  return mining === "semi-hard" ? selectSemiHard(dv, y) : selectBatchHard(dv, y);
+}
+
+/** Triplet t's d(a,p) and d(a,n): an entry of `dv`, or the constant mining gave instead. */
+function chosenDistances(sel: Selection, dv: ArrayLike<number>, t: number): [number, number] {
+  return [
+    sel.pos[t] >= 0 ? dv[sel.pos[t]] : sel.posConst[t],
+    sel.neg[t] >= 0 ? dv[sel.neg[t]] : sel.negConst[t],
+  ];
+}
+
+/**
+ * Add triplet t's loss slope `s`/T at its chosen entries of W (+ for d(a,p), − for d(a,n)); a constant
+ * distance goes into c instead. Returns the new c (added in this order, as the loss always did).
+ */
+function weighChosen(w: Float32Array, c: number, sel: Selection, t: number, s: number, T: number): number {
+  if (sel.pos[t] >= 0) w[sel.pos[t]] += s / T;
+  else c += s * sel.posConst[t] / T;
+  if (sel.neg[t] >= 0) w[sel.neg[t]] -= s / T;
+  else c -= s * sel.negConst[t] / T;
+  return c;
 }
 
 /** ln(1 + e^x) without overflow. */
@@ -298,13 +319,12 @@ function tripletLossWith(
     const offDiag = () => tf.sub(1, tf.eye(n));
     const d = euclid ? tf.mul(tf.sqrt(tf.add(sq, EUCLIDEAN_EPS)), offDiag()) : sq;
     const dv = euclid ? sqv.map((v, i) => (i % (n + 1) === 0 ? 0 : Math.sqrt(v + EUCLIDEAN_EPS))) : sqv;
-    const sel = mining === "semi-hard" ? selectSemiHard(dv, y) : selectBatchHard(dv, y);
+    const sel = selectTriplets(mining, dv, y);
     triplets = sel.pos.length;
     const w = new Float32Array(n * n);
     let c = 0;
     for (let t = 0; t < triplets; t++) {
-      const dap = sel.pos[t] >= 0 ? dv[sel.pos[t]] : sel.posConst[t];
-      const dan = sel.neg[t] >= 0 ? dv[sel.neg[t]] : sel.negConst[t];
+      const [dap, dan] = chosenDistances(sel, dv, t);
       const x = dap - dan;
       let f: number, s: number;
       if (opts.softMargin) {
@@ -320,10 +340,7 @@ function tripletLossWith(
       value += f / triplets;
       // f(x) = s·x + (f − s·x) around this x: the linear part goes into W, the rest into c.
       c += (f - s * x) / triplets;
-      if (sel.pos[t] >= 0) w[sel.pos[t]] += s / triplets;
-      else c += s * sel.posConst[t] / triplets;
-      if (sel.neg[t] >= 0) w[sel.neg[t]] -= s / triplets;
-      else c -= s * sel.negConst[t] / triplets;
+      c = weighChosen(w, c, sel, t, s, triplets);
     }
     return tf.add(tf.sum(tf.mul(d, tf.tensor2d(w, [n, n]))), c) as tf.Scalar;
   });
