@@ -319,10 +319,10 @@ function tripletLossWith(
     const offDiag = () => tf.sub(1, tf.eye(n));
     const d = euclid ? tf.mul(tf.sqrt(tf.add(sq, EUCLIDEAN_EPS)), offDiag()) : sq;
     const dv = euclid ? sqv.map((v, i) => (i % (n + 1) === 0 ? 0 : Math.sqrt(v + EUCLIDEAN_EPS))) : sqv;
+    const w = new Float32Array(n * n); // ∂loss/∂D at the chosen entries
+    let c = 0; // the rest of the loss's value
     const sel = selectTriplets(mining, dv, y);
     triplets = sel.pos.length;
-    const w = new Float32Array(n * n);
-    let c = 0;
     for (let t = 0; t < triplets; t++) {
       const [dap, dan] = chosenDistances(sel, dv, t);
       const x = dap - dan;
