@@ -151,6 +151,29 @@ function setOmpThreads(n: number): number {
 }
 
 /**
+ * Keep `path` (and so the OpenMP runtime it links) loaded until the process ends. Deno closes a
+ * library opened with `Deno.dlopen` when the isolate that opened it ends (a test module, a worker);
+ * oneDNN's OpenMP threads live on, spinning or sleeping inside libgomp, and once it was unmapped the
+ * next one to run crashed the whole process: `deno task test` died with SIGSEGV after the native
+ * kernels' test module, 1 run in 5 under load (the core showed the crashing thread at an unmapped
+ * address and neither libdnnl nor libgomp loaded). glibc's `RTLD_NODELETE` makes a dlclose leave the
+ * library mapped, so the handle taken here pins it. Linux only (the one platform verified).
+ */
+function pinLibrary(path: string): void {
+  if (Deno.build.os !== "linux") return;
+  const RTLD_NOW = 0x2, RTLD_NODELETE = 0x1000; // <dlfcn.h> on glibc
+  const libc = Deno.dlopen("libc.so.6", { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } });
+  try {
+    const name = new TextEncoder().encode(`${path}\0`);
+    if (libc.symbols.dlopen(name, RTLD_NOW | RTLD_NODELETE) === null) {
+      throw new Error(`cannot keep ${path} loaded (dlopen with RTLD_NODELETE failed)`);
+    }
+  } finally {
+    libc.close(); // libc itself is never unloaded
+  }
+}
+
+/**
  * Open oneDNN from `path` and make a CPU engine and stream with `threads` threads. Throws with the
  * reason when the library is missing, not oneDNN 2.x, or fails to start.
  */
@@ -158,6 +181,7 @@ export function openDnnl(path: string, threads: number): Dnnl {
   let dl: Deno.DynamicLibrary<typeof SYMBOLS>;
   try {
     dl = Deno.dlopen(path, SYMBOLS);
+    pinLibrary(path);
   } catch (e) {
     throw new Error(`cannot open ${path}: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
   }
