@@ -18,15 +18,34 @@ const job = {
   cost: 1,
 };
 
+const workerUrl = new URL("../../lib/classify/svm_fold_worker.ts", import.meta.url);
+function start(id: number): { w: Worker; answer: Promise<void>; answered: () => boolean } {
+  const w = new Worker(workerUrl, { type: "module" });
+  let done = false;
+  const answer = new Promise<void>((res) => {
+    w.onmessage = () => {
+      done = true;
+      res();
+    };
+  });
+  w.postMessage({ id, job, data: { n, labels, distances } });
+  return { w, answer, answered: () => done };
+}
+
+// How long a worker takes to start, compile libsvm and answer on this machine now (0.1-0.3 s when
+// idle, longer under load): the terminations below are spread over that span, so most of them land
+// during start-up or the compile whatever the load.
+const t0 = performance.now();
+const first = start(-1);
+await first.answer;
+const span = performance.now() - t0;
+first.w.terminate();
+
 let early = 0;
 for (let r = 0; r < rounds; r++) {
-  const w = new Worker(new URL("../../lib/classify/svm_fold_worker.ts", import.meta.url), { type: "module" });
-  let answered = false;
-  w.onmessage = () => answered = true;
-  w.postMessage({ id: r, job, data: { n, labels, distances } });
-  // Spread over worker start-up and the wasm compile (≈ 0.1-0.3 s here).
-  await new Promise((res) => setTimeout(res, (r * 7919) % 250));
-  if (!answered) early++;
+  const { w, answered } = start(r);
+  await new Promise((res) => setTimeout(res, ((r * 7919) % 1000) / 1000 * span));
+  if (!answered()) early++;
   w.terminate();
 }
 console.log(JSON.stringify({ rounds, early }));
