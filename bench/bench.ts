@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { exitWithUsage, parseScriptArgs } from "../scripts/args.ts";
-import { type BackendChoice, BackendUnavailableError, setupBackend } from "../lib/backend.ts";
+import { type BackendChoice, setupBackend } from "../lib/backend.ts";
 import { buildNetwork, isModelKind, MODEL_KINDS, type ModelKind } from "../lib/models/networks.ts";
 import { embed, halvesDistanceLoss, trainableVariables, trainStep } from "./train_step.ts";
 
@@ -388,10 +388,10 @@ function printTable(head: string[], rows: string[][]) {
 }
 
 if (import.meta.main) {
-  // A forced backend that cannot start (e.g. node-gpu without a GPU) is a clear one-line error.
+  // Any failure is one line, not a stack: e.g. a forced backend that cannot start (node-gpu without a
+  // GPU) says what is missing (BackendUnavailableError's message).
   await main().catch((e) => {
-    if (!(e instanceof BackendUnavailableError)) throw e;
-    console.error(`error: ${e.message}`);
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
     Deno.exit(1);
   });
 }

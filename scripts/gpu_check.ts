@@ -208,4 +208,9 @@ async function main() {
   if (!ok) Deno.exit(1);
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await main().catch((e) => {
+    console.error(`gpu-check failed: ${e instanceof Error ? e.message : String(e)}`);
+    Deno.exit(1);
+  });
+}
