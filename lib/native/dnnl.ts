@@ -20,7 +20,7 @@ export const C = {
   tag: { any: 1, a: 2, ab: 3, nhwc: 20, hwio: 30 },
   cpu: 1,
   prop: { forwardTraining: 64, forwardInference: 96, backwardData: 160, backwardWeights: 192 },
-  alg: { convDirect: 1, poolMax: 511 },
+  alg: { convDirect: 1, poolMax: 511, eltwiseRelu: 0x1f },
   arg: {
     src: 1,
     dst: 17,
@@ -75,6 +75,12 @@ const SYMBOLS = {
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_primitive_execute: { parameters: ["pointer", "pointer", "i32", B], result: "i32" },
   dnnl_stream_wait: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_attr_create: { parameters: [B], result: "i32" },
+  dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_attr_set_post_ops: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_post_ops_create: { parameters: [B], result: "i32" },
+  dnnl_post_ops_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_post_ops_append_eltwise: { parameters: ["pointer", "f32", "i32", "f32", "f32"], result: "i32" },
   dnnl_sgemm: {
     parameters: [
       "u8",
@@ -235,10 +241,18 @@ export function withPrimitiveDesc<T>(dnnl: Dnnl, op: Uint8Array<ArrayBuffer>, fn
   }
 }
 
-/** A primitive descriptor for `op` (`hint`: the forward one of a backward op); the caller destroys it. */
-export function primitiveDesc(dnnl: Dnnl, op: Uint8Array<ArrayBuffer>, hint: Ptr): NonNullable<Ptr> {
+/**
+ * A primitive descriptor for `op` (`hint`: the forward one of a backward op; `attr`: primitive
+ * attributes such as post-ops, or null); the caller destroys it.
+ */
+export function primitiveDesc(
+  dnnl: Dnnl,
+  op: Uint8Array<ArrayBuffer>,
+  hint: Ptr,
+  attr: Ptr = null,
+): NonNullable<Ptr> {
   const cell = new BigUint64Array(1);
-  check(dnnl.lib.dnnl_primitive_desc_create(cell, op, null, dnnl.engine, hint), "dnnl_primitive_desc_create");
+  check(dnnl.lib.dnnl_primitive_desc_create(cell, op, attr, dnnl.engine, hint), "dnnl_primitive_desc_create");
   return outPtr(cell, "dnnl_primitive_desc_create");
 }
 
@@ -249,4 +263,28 @@ export function queryMemDesc(dnnl: Dnnl, pd: Ptr, query: number): Uint8Array<Arr
   const md = new Uint8Array(MD_BYTES);
   md.set(new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(q, MD_STRUCT_BYTES)));
   return md;
+}
+
+/**
+ * Run `fn` with primitive attributes holding one post-op, an elementwise `alg` (e.g. ReLU) applied
+ * to the primitive's output as it is written, then free them (a primitive desc keeps its own copy).
+ */
+export function withEltwiseAttr<T>(dnnl: Dnnl, alg: number, fn: (attr: Ptr) => T): T {
+  const { lib } = dnnl;
+  const cell = new BigUint64Array(1);
+  check(lib.dnnl_post_ops_create(cell), "dnnl_post_ops_create");
+  const ops = outPtr(cell, "dnnl_post_ops_create");
+  try {
+    check(lib.dnnl_post_ops_append_eltwise(ops, 1, alg, 0, 0), "dnnl_post_ops_append_eltwise");
+    check(lib.dnnl_primitive_attr_create(cell), "dnnl_primitive_attr_create");
+    const attr = outPtr(cell, "dnnl_primitive_attr_create");
+    try {
+      check(lib.dnnl_primitive_attr_set_post_ops(attr, ops), "dnnl_primitive_attr_set_post_ops");
+      return fn(attr);
+    } finally {
+      lib.dnnl_primitive_attr_destroy(attr);
+    }
+  } finally {
+    lib.dnnl_post_ops_destroy(ops);
+  }
 }

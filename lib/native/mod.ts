@@ -28,7 +28,8 @@
  *   backend's pthreads sleep while oneDNN runs: 20 oneDNN convolutions (32×24×24×64→192, 3×3)
  *   between wasm ReLUs cost the process 859/839 ms of CPU with 1 wasm thread and 865/881 ms with 2.
  *
- * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (lib/native/conv.ts), BatchMatMul
+ * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, FusedConv2D (lib/native/conv.ts; the
+ * last with oneDNN's bias argument and a ReLU post-op, one primitive), BatchMatMul
  * (lib/native/matmul.ts), MaxPoolGrad (lib/native/pool.ts); the FFI binding in lib/native/dnnl.ts,
  * primitives and their cache in lib/native/primitive.ts.
  */
@@ -91,6 +92,7 @@ export function installNativeKernels(
     ["Conv2D", conv.conv2D as tf.KernelFunc],
     ["Conv2DBackpropInput", conv.conv2DBackpropInput as tf.KernelFunc],
     ["Conv2DBackpropFilter", conv.conv2DBackpropFilter as tf.KernelFunc],
+    ["FusedConv2D", conv.fusedConv2D as tf.KernelFunc],
     ["BatchMatMul", mm.batchMatMul as tf.KernelFunc],
     ["MaxPoolGrad", pool.maxPoolGrad as tf.KernelFunc],
   ];

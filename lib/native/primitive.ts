@@ -93,11 +93,20 @@ export class Primitive {
   /** The implementation oneDNN picked (e.g. `brgconv:avx512_core`). */
   readonly impl: string;
 
-  /** `op`: a filled op descriptor; `hint`: the forward primitive desc for a backward one. */
-  constructor(readonly dnnl: Dnnl, op: Uint8Array<ArrayBuffer>, specs: ArgSpec[], hint: Ptr = null) {
+  /**
+   * `op`: a filled op descriptor; `hint`: the forward primitive desc for a backward one; `attr`:
+   * primitive attributes (post-ops), or null.
+   */
+  constructor(
+    readonly dnnl: Dnnl,
+    op: Uint8Array<ArrayBuffer>,
+    specs: ArgSpec[],
+    hint: Ptr = null,
+    attr: Ptr = null,
+  ) {
     const { lib, engine } = dnnl;
     const cell = new BigUint64Array(1);
-    const pd = primitiveDesc(dnnl, op, hint);
+    const pd = primitiveDesc(dnnl, op, hint, attr);
     const mds = new Map<number, Uint8Array<ArrayBuffer>>();
     try {
       check(lib.dnnl_primitive_desc_query(pd, C.query.implInfo, 0, cell), "query impl");

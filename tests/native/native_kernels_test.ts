@@ -110,6 +110,88 @@ Deno.test({
   },
 });
 
+/** tf.fused.conv2d outside any gradient: the FusedConv2D kernel (the path of every Conv2D layer's inference). */
+function fusedConv(
+  c: ConvCase,
+  seed: number,
+  opts: { bias: boolean; activation: tf.fused.Activation; prelu?: boolean },
+): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(rand(c.n * c.h * c.w * c.cin, seed), [c.n, c.h, c.w, c.cin]);
+    const filter = tf.tensor4d(rand(c.k * c.k * c.cin * c.cout, seed + 1), [c.k, c.k, c.cin, c.cout]);
+    const bias = opts.bias ? tf.tensor1d(rand(c.cout, seed + 2)) : undefined;
+    const preluActivationWeights = opts.prelu ? tf.tensor1d(rand(c.cout, seed + 3)) : undefined;
+    const y = tf.fused.conv2d({
+      x,
+      filter,
+      strides: c.s,
+      pad: c.pad,
+      bias,
+      activation: opts.activation,
+      preluActivationWeights,
+      leakyreluAlpha: 0.2,
+    });
+    return y.dataSync() as Float32Array;
+  });
+}
+
+Deno.test({
+  name: "oneDNN FusedConv2D (bias or none, linear or relu) matches the cpu backend; the rest falls back",
+  ignore,
+  fn: async () => {
+    let seed = 500;
+    const before = nativePrimitiveCount();
+    const variants = [
+      { bias: false, activation: "linear" },
+      { bias: true, activation: "linear" },
+      { bias: false, activation: "relu" },
+      { bias: true, activation: "relu" },
+    ] as const;
+    for (const c of CASES) {
+      for (const v of variants) {
+        seed += 5;
+        const ref = await on("cpu", () => fusedConv(c, seed, v));
+        const got = await on("wasm", () => fusedConv(c, seed, v));
+        const what = `k${c.k}/s${c.s} ${c.pad} ${c.n}x${c.h}x${c.w}x${c.cin}->${c.cout} ${JSON.stringify(v)}`;
+        assertAllClose(got, ref, 1e-4, what);
+        if (v.activation === "relu") {
+          assert(got.some((e) => e === 0) && got.some((e) => e > 0), `${what}: relu`);
+        }
+      }
+    }
+    // Every variant of every shape ran through its own oneDNN primitive.
+    equal(nativePrimitiveCount() - before, variants.length * CASES.length);
+    // Fallbacks (elu, PReLU, dilation) give the cpu backend's result and build no primitive.
+    const c = CASES[CASES.length - 2];
+    for (
+      const v of [
+        { bias: true, activation: "elu" },
+        { bias: true, activation: "leakyrelu" },
+        { bias: false, activation: "prelu", prelu: true },
+      ] as const
+    ) {
+      seed += 5;
+      const ref = await on("cpu", () => fusedConv(c, seed, v));
+      const got = await on("wasm", () => fusedConv(c, seed, v));
+      assertAllClose(got, ref, 1e-4, `fallback ${JSON.stringify(v)}`);
+    }
+    const dilated = () =>
+      tf.tidy(() =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(rand(2 * 9 * 9 * 3, 1), [2, 9, 9, 3]),
+          filter: tf.tensor4d(rand(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]),
+          strides: 1,
+          pad: "same",
+          dilations: 2,
+          bias: tf.tensor1d(rand(4, 3)),
+          activation: "relu",
+        }).dataSync()
+      );
+    assertAllClose(await on("wasm", dilated), await on("cpu", dilated), 1e-4, "fallback dilation 2");
+    equal(nativePrimitiveCount() - before, variants.length * CASES.length, "fallbacks built no primitive");
+  },
+});
+
 Deno.test({
   name: "oneDNN matMul (plain, transposed, batched, broadcast batch) matches the cpu backend",
   ignore,
