@@ -14,6 +14,7 @@ import { installNativeKernels, nativePrimitiveCount, type NativeStatus } from ".
 import { buildInception } from "../../lib/models/inception.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
 import { halvesDistanceLoss, trainableVariables, trainStep } from "../../bench/train_step.ts";
+import { CONV_CASES, type ConvCase, convGrads, rand } from "../wasm/conv_cases.ts";
 
 await tf.setBackend("wasm");
 installWasmTrainingKernels();
@@ -21,71 +22,18 @@ const status: NativeStatus = installNativeKernels({ enabled: true });
 const ignore = !status.active;
 if (!status.active) console.warn(`native kernel tests skipped: ${status.reason}`);
 
-/** Deterministic pseudo-random values in [-1, 1) so both backends see identical inputs. */
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    a[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
-  }
-  return a;
-}
-
 async function on<T>(backend: "cpu" | "wasm", f: () => T): Promise<T> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
   return f();
 }
 
-interface ConvCase {
-  n: number;
-  h: number;
-  w: number;
-  cin: number;
-  cout: number;
-  k: number;
-  s: number;
-  pad: "same" | "valid";
-}
-
-function convGrads(c: ConvCase, seed: number): { dx: Float32Array; dw: Float32Array; y: Float32Array } {
-  return tf.tidy(() => {
-    const x = tf.tensor4d(rand(c.n * c.h * c.w * c.cin, seed), [c.n, c.h, c.w, c.cin]);
-    const w = tf.tensor4d(rand(c.k * c.k * c.cin * c.cout, seed + 1), [c.k, c.k, c.cin, c.cout]);
-    const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
-    const y = f(x, w);
-    const dy = tf.tensor(rand(y.size, seed + 2), y.shape);
-    const [dx, dw] = tf.grads(f)([x, w], dy);
-    return {
-      dx: dx.dataSync() as Float32Array,
-      dw: dw.dataSync() as Float32Array,
-      y: y.dataSync() as Float32Array,
-    };
-  });
-}
-
-// The shapes of tests/wasm/kernels_test.ts: every kernel/stride the two networks use, at even and
-// odd sizes, 'valid' padding, the 7×7×1 stems, and channel counts around oneDNN's 16-wide blocks.
-const CASES: ConvCase[] = [];
-for (const [k, s] of [[7, 2], [1, 1], [3, 1], [3, 2], [5, 1], [5, 2]]) {
-  for (const h of [3, 5, 6, 7, 12, 25]) {
-    if (k === 7 && h < 6) continue;
-    CASES.push({ n: 2, h, w: h, cin: 3, cout: 4, k, s, pad: "same" });
-  }
-}
-CASES.push({ n: 3, h: 24, w: 24, cin: 1, cout: 8, k: 7, s: 2, pad: "same" });
-CASES.push({ n: 2, h: 48, w: 48, cin: 2, cout: 3, k: 7, s: 2, pad: "same" });
-CASES.push({ n: 2, h: 9, w: 7, cin: 5, cout: 3, k: 3, s: 2, pad: "valid" });
-CASES.push({ n: 1, h: 8, w: 11, cin: 2, cout: 6, k: 5, s: 1, pad: "valid" });
-CASES.push({ n: 2, h: 6, w: 10, cin: 4, cout: 3, k: 3, s: 2, pad: "same" });
-CASES.push({ n: 3, h: 25, w: 23, cin: 1, cout: 52, k: 7, s: 2, pad: "same" });
-CASES.push({ n: 2, h: 14, w: 14, cin: 1, cout: 49, k: 7, s: 2, pad: "valid" });
-CASES.push({ n: 2, h: 9, w: 10, cin: 2, cout: 20, k: 3, s: 1, pad: "same" });
-CASES.push({ n: 7, h: 70, w: 70, cin: 3, cout: 2, k: 5, s: 2, pad: "same" });
-CASES.push({ n: 2, h: 12, w: 12, cin: 33, cout: 48, k: 3, s: 1, pad: "same" });
-CASES.push({ n: 2, h: 6, w: 6, cin: 64, cout: 17, k: 1, s: 1, pad: "same" });
+// The wasm kernels' shapes (every kernel/stride the two networks use, at even and odd sizes, 'valid'
+// padding, the 7×7×1 stems), plus channel counts around oneDNN's 16-wide blocks.
+const CASES: ConvCase[] = [
+  ...CONV_CASES,
+  { n: 2, h: 12, w: 12, cin: 33, cout: 48, k: 3, s: 1, pad: "same" },
+  { n: 2, h: 6, w: 6, cin: 64, cout: 17, k: 1, s: 1, pad: "same" },
+];
 
 Deno.test({
   name: "oneDNN conv2d and its gradients match the cpu backend elementwise",
