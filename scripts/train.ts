@@ -4,8 +4,16 @@
  *   deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME]
  *                                [--fresh] [--epochs N] [--stop-after N]
  *
+ *   deno task train -- --model zf|inception --recipe reference --steps N [--people slides|view1]
+ *                      [--minutes M] [--run NAME] [--fresh]
+ *
  * The profile defaults to $FACENET_PROFILE (else quick); checkpoints go to $FACENET_MODELS/<run>
- * (default models/<model>-<profile>). Re-running the same command resumes from the last checkpoint;
+ * (default models/<model>-<profile>). `--recipe` trains with a named recipe of
+ * lib/training/recipes.ts instead of a profile (`reference`: the reference run of issue #15, whose
+ * schedule is laid out for `--steps` batches), on the course's people (`--people slides`, default) or
+ * on LFW View 1's training people (`--people view1`, issue #16); its run folder defaults to
+ * `<model>-<recipe>` or `<model>-view1-<recipe>`. `--minutes` stops at the first epoch boundary that
+ * would pass the budget; the same command resumes. Re-running the same command resumes from the last checkpoint;
  * --fresh starts over. Data come from $FACENET_DATA (see lib/config.ts).
  */
 import { setupBackend } from "../lib/backend.ts";
@@ -14,10 +22,22 @@ import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import { exitWith } from "./exit.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { formatSummary } from "../lib/models/summary.ts";
-import { lockRunDir, type ModelKind, runFolder, train } from "../lib/training/mod.ts";
+import {
+  checkSlidesNetwork,
+  lockRunDir,
+  type ModelKind,
+  recipeConfig,
+  RECIPES,
+  referenceConfig,
+  runFolder,
+  train,
+  type TrainConfig,
+} from "../lib/training/mod.ts";
+import { view1TrainConfig, view1TrainingFaces } from "../lib/verify/view1.ts";
 
 const USAGE =
-  "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] [--epochs N] [--stop-after N]";
+  "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] " +
+  "[--epochs N] [--stop-after N] [--recipe NAME --steps N [--people slides|view1]] [--minutes M]";
 
 // 0 is refused too: --epochs 0 has nothing to train, --stop-after 0 would write no checkpoint.
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -37,6 +57,10 @@ const OPTIONS = {
   epochs: { type: "string" },
   "stop-after": { type: "string" },
   summary: { type: "boolean", default: false },
+  recipe: { type: "string" },
+  steps: { type: "string" },
+  people: { type: "string" },
+  minutes: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -54,9 +78,37 @@ async function main(): Promise<number> {
   }
   const epochs = positiveInt("epochs", values.epochs);
   const stopAfter = positiveInt("stop-after", values["stop-after"]);
+  const people = values.people ?? "slides";
+  if (people !== "slides" && people !== "view1") exitWithUsage("--people must be slides or view1", USAGE);
+  const recipeName = values.recipe;
+  if (recipeName !== undefined && recipeName !== "reference" && !Object.hasOwn(RECIPES, recipeName)) {
+    exitWithUsage(`--recipe must be reference or one of ${Object.keys(RECIPES).join(", ")}`, USAGE);
+  }
+  if ((values.people !== undefined || values.steps !== undefined) && recipeName === undefined) {
+    exitWithUsage("--people and --steps go with --recipe", USAGE);
+  }
+  const steps = positiveInt("steps", values.steps);
+  if (recipeName !== undefined && steps === undefined) exitWithUsage("--recipe needs --steps", USAGE);
+  const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
+  if (minutes !== undefined && !(minutes > 0)) {
+    exitWithUsage(`--minutes must be a positive number, got ${JSON.stringify(values.minutes)}`, USAGE);
+  }
+  let recipeCfg: TrainConfig | undefined;
+  if (recipeName !== undefined) {
+    recipeCfg = people === "view1"
+      ? view1TrainConfig(model, steps!)
+      : recipeName === "reference"
+      ? referenceConfig(model, steps!)
+      : recipeConfig(recipeName, model, steps!);
+  }
+  const defaultRun = recipeName === undefined
+    ? `${model}-${prof}`
+    : people === "view1"
+    ? `${model}-view1-${recipeName}`
+    : `${model}-${recipeName}`;
   let runDir: string;
   try {
-    runDir = runFolder(values.run ?? `${model}-${prof}`);
+    runDir = runFolder(values.run ?? defaultRun);
   } catch (e) {
     exitWithUsage(`--run: ${(e as Error).message}`, USAGE);
   }
@@ -65,16 +117,23 @@ async function main(): Promise<number> {
   using _lock = lockRunDir(runDir);
 
   await setupBackend();
-  const faces = await loadLfwFaces({ minImages: 3 });
+  const faces = people === "view1"
+    ? view1TrainingFaces(await loadLfwFaces())
+    : await loadLfwFaces({ minImages: 3 });
   console.log(
-    `LFW ≥ 3 images: ${faces.n} images of ${faces.classNames.length} people (${faces.height}×${faces.width})`,
+    `${
+      people === "view1" ? "LFW View 1 training people (peopleDevTrain.txt, ≥ 2 images)" : "LFW ≥ 3 images"
+    }: ` +
+      `${faces.n} images of ${faces.classNames.length} people (${faces.height}×${faces.width})`,
   );
+  if (recipeCfg) checkSlidesNetwork(model, recipeCfg.modelOptions, faces.height);
   const r = await train(model, faces, {
     profile: prof,
     runDir,
     resume: !values.fresh,
     stopAfter,
-    config: epochs === undefined ? {} : { epochs },
+    timeLimitSeconds: minutes === undefined ? undefined : minutes * 60,
+    config: { ...recipeCfg, ...(epochs === undefined ? {} : { epochs }) },
   });
   if (values.summary) console.log(formatSummary(r.model));
   const last = r.history[r.history.length - 1];

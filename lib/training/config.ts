@@ -15,7 +15,7 @@ import { type Profile, profile as activeProfile } from "../config.ts";
 import type { ModelKind, NetworkOptions } from "../models/networks.ts";
 import { PROFILE_SETTINGS } from "../profiles.ts";
 import type { AugmentOptions } from "./augment.ts";
-import type { HeldOutSpec } from "./heldout.ts";
+import type { HeldOutImagesSpec, HeldOutSpec } from "./heldout.ts";
 import type { LossOptions, Mining } from "./triplet.ts";
 
 export type { ModelKind };
@@ -59,6 +59,8 @@ export interface TrainConfig {
   loss?: LossOptions;
   /** Identities set aside for the fixed held-out check (heldout.ts), never trained on; absent: none. */
   heldOut?: HeldOutSpec;
+  /** One image per person with ≥ `minImages` images left out of training (heldout.ts); absent: none. */
+  heldOutImages?: HeldOutImagesSpec;
   schedule: LrSchedule;
   /** "sgd" as in the slides (with `momentum` > 0: SGD with momentum), or "adam" (β1 0.9, β2 0.999):
    * scale-free steps, which leave the collapsed start of training much sooner than plain SGD does. */
@@ -127,6 +129,7 @@ export const RESUME_KEYS: (keyof TrainConfig)[] = [
   "mining",
   "loss",
   "heldOut",
+  "heldOutImages",
   "schedule",
   "optimizer",
   "momentum",

@@ -9,7 +9,7 @@
  * - 1-NN leave-one-out accuracy: each image takes the identity of its nearest other image.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { type FaceSet, selectClasses } from "../data/faceset.ts";
+import { type FaceSet, groupByLabel, selectClasses, selectFaces } from "../data/faceset.ts";
 import { embed } from "../models/embed.ts";
 import { Rng } from "../rng.ts";
 
@@ -23,6 +23,47 @@ export interface HeldOutSpec {
 
 /** The pilots' held-out set: 10% of LFW's 901 identities with ≥ 3 images (90), the same for every pilot. */
 export const PILOT_HELD_OUT: HeldOutSpec = { fraction: 0.1, seed: 2017, minImages: 3 };
+
+/**
+ * One image per person held out of training (issue #15's honest variant): for every identity with at
+ * least `minImages` images, one image drawn with `seed`. The draw goes through the identities in name
+ * order and each one's images in path order, so it is the same on every machine.
+ */
+export interface HeldOutImagesSpec {
+  minImages: number;
+  seed: number;
+}
+
+/** Indices (into `faces`, ascending) of the images `spec` holds out. */
+export function heldOutImageIndices(
+  faces: Pick<FaceSet, "labels" | "classNames" | "paths">,
+  spec: HeldOutImagesSpec,
+): number[] {
+  if (!Number.isInteger(spec.minImages) || spec.minImages < 2) {
+    throw new RangeError(`held-out images: minImages must be an integer ≥ 2, got ${spec.minImages}`);
+  }
+  const groups = groupByLabel(faces.labels);
+  const byName = [...groups.entries()].filter(([, g]) => g.length >= spec.minImages)
+    .sort(([a], [b]) => cmp(faces.classNames[a], faces.classNames[b]));
+  const rng = new Rng(spec.seed);
+  const out = byName.map(([, g]) => {
+    const sorted = [...g].sort((i, j) => cmp(faces.paths[i], faces.paths[j]));
+    return sorted[rng.int(sorted.length)];
+  });
+  return out.sort((a, b) => a - b);
+}
+
+/** `faces` without the images `spec` holds out (the training side of the honest variant). */
+export function withoutHeldOutImages(faces: FaceSet, spec: HeldOutImagesSpec): FaceSet {
+  const held = new Set(heldOutImageIndices(faces, spec));
+  const keep: number[] = [];
+  for (let i = 0; i < faces.n; i++) if (!held.has(i)) keep.push(i);
+  return selectFaces(faces, keep);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** Names of the held-out identities of `faces`, sorted. */
 export function heldOutNames(faces: Pick<FaceSet, "labels" | "classNames">, spec: HeldOutSpec): string[] {

@@ -37,7 +37,7 @@ import {
   writeHistoryCsv,
 } from "./checkpoint.ts";
 import { checkConfig, type ModelKind, resumeConflicts, type TrainConfig, trainingConfig } from "./config.ts";
-import { heldOutLabels } from "./heldout.ts";
+import { heldOutLabels, withoutHeldOutImages } from "./heldout.ts";
 import { lockRunDir, runFolder } from "./run_dir.ts";
 import { PkSampler, trainingIdentities } from "./sampler.ts";
 import {
@@ -159,7 +159,8 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   await Deno.mkdir(runDir, { recursive: true });
   using _lock = lockRunDir(runDir, opts.log);
   const exclude = cfg.heldOut ? heldOutLabels(faces, cfg.heldOut) : undefined;
-  const data = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed, exclude);
+  const identities = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed, exclude);
+  const data = cfg.heldOutImages ? withoutHeldOutImages(identities, cfg.heldOutImages) : identities;
   const sampler = new PkSampler(data.labels, {
     batchSize: cfg.batchSize,
     k: cfg.k,

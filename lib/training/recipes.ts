@@ -109,6 +109,14 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
       "semi-hard mining, hinge 0.2 on squared distances (the slides' loss), Hermans' batches and Adam",
     config: hermans({ mining: "semi-hard", loss: { softMargin: false, distance: "squared" } }),
   },
+  "semihard-lr1e-4": {
+    description: "hermans-semihard with Adam at 1e-4 (3e-4 collapsed to the margin by epoch 2 on ZF)",
+    config: hermans({ lr: 1e-4, mining: "semi-hard", loss: { softMargin: false, distance: "squared" } }),
+  },
+  "margin-lr1e-4": {
+    description: "hermans-margin with Adam at 1e-4",
+    config: hermans({ lr: 1e-4, loss: { softMargin: false, distance: "squared" } }),
+  },
   "hermans-noaug": {
     description: "hermans-batchhard-soft without augmentation",
     config: hermans({ augment: false }),
@@ -123,6 +131,39 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   },
   "pk-24x3": { description: "hermans-batchhard-soft at P×K = 24×3 (batch 72)", config: hermans({ k: 3 }) },
 };
+
+/**
+ * The recipe the reference runs use (issue #15), chosen by the pilots' held-out check (results/pilots.csv,
+ * README "Choosing the reference recipe").
+ */
+export const REFERENCE_RECIPE = "hermans-lr1e-4";
+
+/** Batches between checkpoints in a reference run (a checkpoint of ZF with Adam's moments is ~80 MB). */
+export const REFERENCE_BATCHES_PER_EPOCH = 50;
+
+/** One image of every person with ≥ 4 images stays out of the reference networks' training: the
+ * honest classification variant (an SVM fitted on the trained images names them). */
+export const REFERENCE_HELD_OUT_IMAGES = { minImages: 4, seed: 2017 } as const;
+
+/**
+ * The reference run's config for `model` and `steps` planned batches: `REFERENCE_RECIPE` on all the
+ * course's identities (no identity held out, unlike the pilots) less `REFERENCE_HELD_OUT_IMAGES`.
+ */
+export function referenceConfig(model: ModelKind, steps: number): TrainConfig {
+  const cfg = recipeConfig(REFERENCE_RECIPE, model, steps);
+  const { heldOut: _pilotsOnly, ...rest } = cfg;
+  const epochs = Math.ceil(steps / REFERENCE_BATCHES_PER_EPOCH);
+  // ++/+− snapshots at the slides' two epochs (ZF 72 and 230 of 230, Inception 90 and 400 of 421), scaled.
+  const [slideAt, slideOf]: [number[], number] = model === "zf" ? [[72, 230], 230] : [[90, 400], 421];
+  return {
+    ...rest,
+    epochs,
+    distanceEpochs: slideAt.map((e) => Math.max(1, Math.round((e * epochs) / slideOf))),
+    distanceImages: 1000,
+    batchesPerEpoch: REFERENCE_BATCHES_PER_EPOCH,
+    heldOutImages: { ...REFERENCE_HELD_OUT_IMAGES },
+  };
+}
 
 /** The recipe named `name`; an unknown name is an error listing the known ones. */
 export function recipe(name: string): Recipe {

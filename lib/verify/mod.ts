@@ -5,3 +5,4 @@
 export { loadDevPairs, loadPairs } from "../data/protocol.ts";
 export * from "./lfw_pairs.ts";
 export * from "./verification.ts";
+export * from "./view1.ts";
