@@ -98,3 +98,15 @@ export function squaredDistanceMatrix(a: Vectors, dim: number, b?: Vectors): Flo
   }
   return out;
 }
+
+/** The rows `idx` of `x` (n × dim, row-major), in that order, as a new m × dim array. */
+export function selectRows(x: Vectors, dim: number, idx: ArrayLike<number>): Float32Array {
+  const n = rowCount(x, dim);
+  const out = new Float32Array(idx.length * dim);
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r];
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`row ${i} outside 0…${n - 1}`);
+    out.set(x.subarray(i * dim, (i + 1) * dim), r * dim);
+  }
+  return out;
+}

@@ -9,3 +9,4 @@ export * from "./knn.ts";
 export * from "./svm.ts";
 export * from "./svm_folds.ts";
 export * from "./grid.ts";
+export * from "./holdout.ts";

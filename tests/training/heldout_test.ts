@@ -4,6 +4,7 @@ import { Rng } from "../../lib/rng.ts";
 import type { FaceSet } from "../../lib/data/faceset.ts";
 import {
   appendPilotRow,
+  heldOutImageIndices,
   heldOutLabels,
   heldOutMetrics,
   heldOutNames,
@@ -12,6 +13,7 @@ import {
   type PilotRow,
   rankAuc,
   trainingIdentities,
+  withoutHeldOutImages,
 } from "../../lib/training/mod.ts";
 
 function bruteAuc(same: number[], diff: number[]): number {
@@ -109,4 +111,55 @@ Deno.test("appendPilotRow writes the header once, appends rows, refuses a file w
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** A face set with `sizes[c]` images of class c (1×1 pixels), paths in a shuffled order. */
+function sizedFaces(sizes: number[], seed = 4): FaceSet {
+  const rows: { label: number; path: string }[] = [];
+  sizes.forEach((k, c) => {
+    for (let i = 0; i < k; i++) rows.push({ label: c, path: `p${c}/img_${String(i).padStart(4, "0")}.jpg` });
+  });
+  const rng = new Rng(seed);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [rows[i], rows[j]] = [rows[j], rows[i]];
+  }
+  return {
+    pixels: new Uint8Array(rows.length),
+    n: rows.length,
+    height: 1,
+    width: 1,
+    labels: Int32Array.from(rows.map((r) => r.label)),
+    classNames: sizes.map((_, c) => `person${c}`),
+    paths: rows.map((r) => r.path),
+  };
+}
+
+Deno.test("heldOutImageIndices: one image of each person with ≥ minImages, independent of row order", () => {
+  const sizes = [2, 3, 4, 5, 9, 4, 1];
+  const a = sizedFaces(sizes, 4), b = sizedFaces(sizes, 99);
+  const spec = { minImages: 4, seed: 2017 };
+  const ia = heldOutImageIndices(a, spec), ib = heldOutImageIndices(b, spec);
+  // one per person with ≥ 4 images (persons 2, 3, 4, 5), none of the others
+  deepEqual(ia.map((i) => a.labels[i]).sort(), [2, 3, 4, 5]);
+  // the same images (by path) whatever the row order
+  deepEqual(ia.map((i) => a.paths[i]).sort(), ib.map((i) => b.paths[i]).sort());
+  ok(ia.every((v, k) => k === 0 || ia[k - 1] < v), "ascending");
+  // the draw uses the seed: over several seeds, person 4 (9 images) does not always lose the same image
+  const drawn = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((s) => {
+    const i = heldOutImageIndices(a, { minImages: 4, seed: s }).find((r) => a.labels[r] === 4)!;
+    return a.paths[i];
+  }));
+  ok(drawn.size > 1, `seeds drew ${drawn.size} distinct images`);
+  throws(() => heldOutImageIndices(a, { minImages: 1, seed: 0 }), /minImages must be an integer ≥ 2/);
+});
+
+Deno.test("withoutHeldOutImages removes exactly the held-out images", () => {
+  const f = sizedFaces([4, 6, 3]);
+  const spec = { minImages: 4, seed: 1 };
+  const held = new Set(heldOutImageIndices(f, spec).map((i) => f.paths[i]));
+  const rest = withoutHeldOutImages(f, spec);
+  equal(rest.n, f.n - 2);
+  ok(rest.paths.every((p) => !held.has(p)));
+  equal(new Set(rest.paths).size + held.size, f.n);
 });
