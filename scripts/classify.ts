@@ -1,0 +1,92 @@
+/**
+ * Score one trained network by the slides' classification protocol and its honest variant (issue #15):
+ *
+ *   deno task classify -- --model zf|inception --run DIR [--out FILE]
+ *
+ * Embeds LFW's 901 people with ≥ 3 images with the run's checkpoint (inference mode) and reports
+ * - the slides' protocol: stratified 10-fold cross-validation (seed 0, as notebook 04) of the SVM
+ *   (rbf, C = 1, γ = scale) and of KNN (k = 5 for Zeiler&Fergus, 1 for Inception, the slides' choices);
+ * - the honest variant: when the run held one image per person out of training (`heldOutImages`),
+ *   the same classifiers fitted on every other image name the held-out ones.
+ * One CSV row per (protocol, classifier) goes to --out (default: printed only).
+ */
+import { setupBackend } from "../lib/backend.ts";
+import { squaredDistanceMatrix } from "../lib/analysis/mod.ts";
+import { type ClassifierSpec, classifyHeldOutImages, crossValidate } from "../lib/classify/mod.ts";
+import { loadLfwFaces } from "../lib/data/preprocess.ts";
+import { writeAtomic } from "../lib/files.ts";
+import { embed } from "../lib/models/embed.ts";
+import { isModelKind } from "../lib/models/networks.ts";
+import { heldOutImageIndices, loadCheckpoint } from "../lib/training/mod.ts";
+import { exitWithUsage, parseScriptArgs } from "./args.ts";
+import { exitWith } from "./exit.ts";
+
+const USAGE = "usage: deno task classify -- --model zf|inception --run DIR [--out FILE]";
+const OPTIONS = {
+  model: { type: "string" },
+  run: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+async function main(): Promise<number> {
+  const v = parseScriptArgs(OPTIONS, USAGE);
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const model = v.model ?? "";
+  if (!isModelKind(model)) exitWithUsage("--model must be zf or inception", USAGE);
+  if (!v.run) exitWithUsage("--run is required", USAGE);
+  await setupBackend();
+  const ck = await loadCheckpoint(v.run);
+  if (!ck) throw new Error(`${v.run} has no checkpoint`);
+  const faces = await loadLfwFaces({ minImages: 3 });
+  const x = await embed(ck.model, faces, { batchSize: 64 });
+  const dim = x.length / faces.n;
+  const d2 = squaredDistanceMatrix(x, dim);
+  const specs: ClassifierSpec[] = [{ kind: "svm" }, { kind: "knn", k: model === "zf" ? 5 : 1 }];
+  const rows: Record<string, string | number>[] = [];
+  const base = { model, epoch: ck.state.epoch, images: faces.n, people: faces.classNames.length };
+  for (const spec of specs) {
+    const cv = await crossValidate(spec, x, dim, faces.labels, { folds: 10, seed: 0, distances: d2 });
+    rows.push({
+      ...base,
+      protocol: "slides: 10-fold CV",
+      classifier: cv.name,
+      accuracy: cv.mean,
+      spread: cv.std,
+    });
+    console.log(`10-fold CV ${cv.name}: ${(100 * cv.mean).toFixed(2)}% ± ${(100 * cv.std).toFixed(2)} (std)`);
+  }
+  const spec = ck.state.config.heldOutImages;
+  if (spec) {
+    const held = heldOutImageIndices(faces, spec);
+    for (const s of specs) {
+      const r = await classifyHeldOutImages(s, x, dim, faces.labels, held);
+      rows.push({
+        ...base,
+        protocol: "held-out image per person",
+        classifier: r.name,
+        accuracy: r.accuracy,
+        spread: r.se,
+      });
+      console.log(
+        `held-out images (${r.images} of people with ≥ ${spec.minImages}) ${r.name}: ` +
+          `${(100 * r.accuracy).toFixed(2)}% ± ${(100 * r.se).toFixed(2)} (SE)`,
+      );
+    }
+  }
+  ck.model.dispose();
+  if (v.out) {
+    const cols = Object.keys(rows[0]);
+    writeAtomic(
+      v.out,
+      [cols.join(","), ...rows.map((r) => cols.map((c) => r[c]).join(","))].join("\n") + "\n",
+    );
+    console.log(`wrote ${v.out}`);
+  }
+  return 0;
+}
+
+await exitWith("classify", main);
