@@ -8,6 +8,9 @@
  * `wasm` | `cpu` forces one. A GPU backend is only reported as such when it computes on a GPU
  * (lib/gpu/mod.ts): node-gpu on a TensorFlow without a GPU device is an error when forced and a
  * warning in auto mode; webgpu takes a software adapter only when forced.
+ *
+ * Code that reads tensors synchronously (face-api) checks `readsSynchronously()` and, under webgpu,
+ * runs inside `withCpuBackend()`.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, readdirSync } from "node:fs";
@@ -239,6 +242,72 @@ export async function setupBackend(
       ? `no TensorFlow.js backend could start: ${reasons}`
       : `FACENET_BACKEND=${choice} cannot be used here — ${reasons}`,
   );
+}
+
+/** TensorFlow.js backends whose tensors can be read synchronously (`dataSync`, `arraySync`). */
+const SYNC_READERS = new Set(["wasm", "cpu", "tensorflow"]);
+
+/**
+ * Whether the active backend can read tensors synchronously: wasm, cpu and node (tfjs-node) can;
+ * webgpu cannot in Deno (its `dataSync` draws through a 2D OffscreenCanvas, which Deno lacks, and
+ * stalls the GPU where it works). Code that reads synchronously, such as face-api, runs under
+ * {@link withCpuBackend} when this is false. False as well when no backend is active yet.
+ */
+export function readsSynchronously(): boolean {
+  return SYNC_READERS.has(tf.getBackend());
+}
+
+/** wasm once it started here (with this project's kernels), or cpu when wasm cannot start. */
+let cpuBackend: Promise<Concrete> | undefined;
+
+async function enterCpuBackend(): Promise<void> {
+  cpuBackend ??= (async () => {
+    try {
+      await tryOne("wasm", true);
+      return "wasm";
+    } catch (e) {
+      console.warn(
+        `warning: the wasm backend did not start (${e instanceof Error ? e.message : e}); using cpu`,
+      );
+      await tryOne("cpu", true);
+      return "cpu";
+    }
+  })();
+  const name = await cpuBackend;
+  if (tf.getBackend() !== name && !(await tf.setBackend(name))) {
+    throw new Error(`the ${name} backend did not start again`);
+  }
+}
+
+let cpuUsers = 0;
+let cpuEntered: Promise<void> | undefined;
+let restoreTo: string | null = null;
+
+/**
+ * Run `fn` under the CPU backend — wasm with this project's kernels, or cpu where wasm cannot start —
+ * and switch back to the backend that was active before, also when `fn` throws. For libraries that
+ * read tensors synchronously (face-api) while the process computes on webgpu; see
+ * {@link readsSynchronously}. Tensors `fn` creates must not leave it: dispose them or return plain
+ * arrays (a tensor used under the other backend is copied across on every use).
+ *
+ * The backend is process-wide: overlapping and nested calls share one switch, undone when the last
+ * one ends, and anything else that runs while `fn` awaits runs on the CPU backend too.
+ */
+export async function withCpuBackend<T>(fn: () => Promise<T> | T): Promise<T> {
+  if (cpuUsers++ === 0) {
+    restoreTo = tf.getBackend();
+    cpuEntered = enterCpuBackend();
+  }
+  try {
+    await cpuEntered;
+    return await fn();
+  } finally {
+    if (--cpuUsers === 0) {
+      cpuEntered = undefined;
+      // Null when no backend was active before: then the CPU backend stays.
+      if (restoreTo !== null && tf.getBackend() !== restoreTo) await tf.setBackend(restoreTo);
+    }
+  }
 }
 
 export { wasmThreadsAvailable };

@@ -2,7 +2,10 @@
  * Face detection with @vladmandic/face-api, whose model weights ship inside its npm package
  * (`model/`), so detection works offline. Its `node-wasm` build takes TensorFlow.js as an external
  * (`require("@tensorflow/tfjs")`), which resolves to the same tfjs-core 4.22 module this project uses:
- * it runs on whatever backend `setupBackend()` chose (wasm here) and shares its engine.
+ * it runs on whatever backend `setupBackend()` chose (wasm here) and shares its engine. face-api reads
+ * its outputs synchronously (`dataSync`, `arraySync`), which the webgpu backend cannot do in Deno, so
+ * under such a backend the models are loaded and run under the CPU backend (`withCpuBackend`): its
+ * weights live there, and only plain boxes and points come back.
  *
  * Two detectors: SSD MobileNet v1 (default; 5.6 MB, input 512×512, well localised boxes) and the
  * Tiny Face Detector (190 kB, faster, looser boxes). Optional 68-point landmarks.
@@ -10,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setupBackend } from "../backend.ts";
+import { readsSynchronously, setupBackend, withCpuBackend } from "../backend.ts";
 import { checkRgbImage, type ImageSource, readImage, type RgbImage } from "./image.ts";
 
 type FaceApi = typeof import("@vladmandic/face-api/dist/face-api.node-wasm.js");
@@ -73,9 +76,18 @@ async function faceApi(): Promise<FaceApi> {
   return await api;
 }
 
+/** Run `fn` on a backend face-api can read from: the active one, or the CPU backend under webgpu. */
+function onReadableBackend<T>(fn: () => Promise<T>): Promise<T> {
+  return readsSynchronously() ? fn() : withCpuBackend(fn);
+}
+
 /** Load the networks `opts` needs (once; later calls are free). */
 export async function loadDetector(opts: Pick<DetectOptions, "model" | "landmarks"> = {}): Promise<void> {
   const fa = await faceApi();
+  await onReadableBackend(() => loadNets(fa, opts));
+}
+
+async function loadNets(fa: FaceApi, opts: Pick<DetectOptions, "model" | "landmarks">): Promise<void> {
   const want: string[] = [(opts.model ?? "ssd") === "ssd" ? "ssdMobilenetv1" : "tinyFaceDetector"];
   if (opts.landmarks) want.push("faceLandmark68Net");
   for (const net of want) {
@@ -144,16 +156,18 @@ function boxOf(b: Box, border: number): Box {
  */
 export async function detectFaces(image: ImageSource, opts: DetectOptions = {}): Promise<Face[]> {
   const fa = await faceApi();
-  await loadDetector(opts);
   const img = checkRgbImage(await readImage(image));
   const pad = opts.pad ?? "auto";
-  if (pad !== "auto") {
-    if (!(pad >= 0)) throw new RangeError(`detectFaces: pad must be "auto" or ≥ 0, got ${pad}`);
-    return detectOnce(fa, img, opts, Math.round(pad * Math.max(img.width, img.height)));
+  if (pad !== "auto" && !(pad >= 0)) {
+    throw new RangeError(`detectFaces: pad must be "auto" or ≥ 0, got ${pad}`);
   }
-  const faces = await detectOnce(fa, img, opts, 0);
-  if (faces.length > 0) return faces;
-  return detectOnce(fa, img, opts, Math.round(0.5 * Math.max(img.width, img.height)));
+  return await onReadableBackend(async () => {
+    await loadNets(fa, opts);
+    if (pad !== "auto") return detectOnce(fa, img, opts, Math.round(pad * Math.max(img.width, img.height)));
+    const faces = await detectOnce(fa, img, opts, 0);
+    if (faces.length > 0) return faces;
+    return detectOnce(fa, img, opts, Math.round(0.5 * Math.max(img.width, img.height)));
+  });
 }
 
 /** Intersection over union of two boxes (0 when they do not overlap). */
