@@ -41,7 +41,15 @@ function mergeCsv(path: string, network: string, rows: Row[]): void {
   const kept = existsSync(path) ? readRows(path).filter((r) => networkOf(r) !== network) : [];
   const all = [...kept, ...rows];
   const cols = Object.keys(rows[0]);
-  writeCsv(pl.DataFrame(cols.map((c) => pl.Series(c, all.map((r) => r[c] ?? null)))), path);
+  writeCsv(
+    pl.DataFrame(cols.map((c) => {
+      const vals = all.map((r) => r[c] ?? null);
+      // Counts stay integers in the file (polars would write 1125 as 1125.0).
+      const ints = vals.every((v) => typeof v === "number" && Number.isInteger(v));
+      return ints ? pl.Series(c, vals as number[], pl.Int64) : pl.Series(c, vals);
+    })),
+    path,
+  );
 }
 
 /** Save one network's View 1 tables in `dir`, replacing that network's earlier rows. */

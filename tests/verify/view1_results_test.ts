@@ -63,6 +63,9 @@ Deno.test("View 1 tables: saving one network keeps the other's rows, and they re
       ["Inception, flip (chosen)", 66.25],
       ["Zeiler&Fergus, flip + LDA-64 (chosen)", 71.5],
     ]);
+    // Counts are written as integers.
+    const text = Deno.readTextFileSync(join(dir, VIEW1_FILES.summary));
+    equal(text.split("\n")[1], `"Inception, flip (chosen)",1125,6469,1000,0,66.25,1.25,0.8123,25.5,1.2`);
     Deno.removeSync(join(dir, VIEW1_FILES.roc));
     throws(() => loadView1Results(dir), /view1_roc.csv is missing beside view1_summary.csv/);
   } finally {
