@@ -33,7 +33,7 @@ import {
   train,
   type TrainConfig,
 } from "../lib/training/mod.ts";
-import { view1TrainConfig, view1TrainingFaces } from "../lib/verify/view1.ts";
+import { view1RunName, view1TrainConfig, view1TrainingFaces } from "../lib/verify/view1.ts";
 
 const USAGE =
   "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] " +
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
   const defaultRun = recipeName === undefined
     ? `${model}-${prof}`
     : people === "view1"
-    ? `${model}-view1-${recipeName}`
+    ? view1RunName(model, recipeName)
     : `${model}-${recipeName}`;
   let runDir: string;
   try {

@@ -158,9 +158,7 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   const runDir = opts.runDir ?? runFolder(opts.run ?? `${model}-${prof}`);
   await Deno.mkdir(runDir, { recursive: true });
   using _lock = lockRunDir(runDir, opts.log);
-  const exclude = cfg.heldOut ? heldOutLabels(faces, cfg.heldOut) : undefined;
-  const identities = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed, exclude);
-  const data = cfg.heldOutImages ? withoutHeldOutImages(identities, cfg.heldOutImages) : identities;
+  const data = trainingSet(faces, cfg);
   const sampler = new PkSampler(data.labels, {
     batchSize: cfg.batchSize,
     k: cfg.k,
@@ -213,6 +211,17 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
     finished: st.epoch >= cfg.epochs,
     resumedFrom,
   };
+}
+
+/**
+ * The images a run with `cfg` trains on, out of `faces`: the identities with ≥ `minImages` images (at
+ * most `maxIdentities`), less the held-out identities (`heldOut`) and held-out images (`heldOutImages`).
+ * Exported so that an evaluation can rebuild exactly what a checkpoint saw (lib/verify/view1_eval.ts).
+ */
+export function trainingSet(faces: FaceSet, cfg: TrainConfig): FaceSet {
+  const exclude = cfg.heldOut ? heldOutLabels(faces, cfg.heldOut) : undefined;
+  const identities = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed, exclude);
+  return cfg.heldOutImages ? withoutHeldOutImages(identities, cfg.heldOutImages) : identities;
 }
 
 /** A fresh network and RNG, at the schedule's first learning rate. */

@@ -122,6 +122,21 @@ export interface VerificationResult {
   eer: number;
 }
 
+/**
+ * Standard error of the mean over folds, sample std / √k (k − 1 in the variance): the project's one
+ * convention for "±" on LFW accuracies, as the LFW results page reports (û ± SE). `Summary.std` is the
+ * population std facenet prints; SE = std / √(k − 1).
+ */
+export function standardError(values: ArrayLike<number>): number {
+  const k = values.length;
+  if (k < 2) throw new RangeError(`a standard error needs at least 2 values, got ${k}`);
+  let mean = 0;
+  for (let i = 0; i < k; i++) mean += values[i] / k;
+  let ss = 0;
+  for (let i = 0; i < k; i++) ss += (values[i] - mean) ** 2;
+  return Math.sqrt(ss / (k - 1) / k);
+}
+
 function summary(v: number[]): Summary {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);

@@ -25,6 +25,12 @@ export function view1TrainConfig(model: ModelKind, steps: number): TrainConfig {
   return { ...cfg, minImages: VIEW1_MIN_IMAGES, heldOut: VIEW1_HELD_OUT };
 }
 
+/** Run folder name of a View 1 training of `model` with `recipe` (`deno task train -- --recipe reference
+ * --people view1` writes `<model>-view1-reference`); `deno task view1` reads it by default. */
+export function view1RunName(model: ModelKind, recipe = "reference"): string {
+  return `${model}-view1-${recipe}`;
+}
+
 /**
  * The images of the `peopleDevTrain.txt` people with ≥ `VIEW1_MIN_IMAGES` images in `all` (a FaceSet of
  * LFW, such as `loadLfwFaces()`). A listed person missing from `all` is an error naming the file.
