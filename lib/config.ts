@@ -22,6 +22,10 @@ export const ENV_VARS = {
   FACENET_WASM_THREADS: "threads of the wasm backend (default: every logical core, at most 8)",
   FACENET_LFW_URL: "base URL of the LFW downloads (tests point it at a local server)",
   FACENET_SLOW_TESTS: "1 runs the slow tests too (LFW-sized cross-validation)",
+  FACENET_RETRAIN:
+    "1: the notebooks train the profile's networks (02, 03) and use those (04–06) even where reference " +
+    "weights exist (weights/reference/, or a finished reference run in FACENET_MODELS); default 0: " +
+    "they use the reference weights where the profile says so (lib/profiles.ts, `referenceNetworks`)",
 } as const;
 export type EnvVar = keyof typeof ENV_VARS;
 
@@ -56,6 +60,21 @@ export function cacheRoot(): string {
 /** Where training runs keep checkpoints: `$FACENET_MODELS` or `models/`. */
 export function modelsRoot(): string {
   return rootFrom("FACENET_MODELS", "models");
+}
+
+/**
+ * Where the reference networks' weights are shipped in the repository (`weights/reference/<network>/`,
+ * each with its manifest.json; lib/reference/). Fixed: they are part of the repository, not of a run.
+ */
+export function referenceWeightsRoot(): string {
+  return join(REPO_ROOT, "weights", "reference");
+}
+
+/** Whether `$FACENET_RETRAIN` asks the notebooks to train their networks rather than use reference weights. */
+export function retrainRequested(): boolean {
+  const v = env("FACENET_RETRAIN") ?? "0";
+  if (v !== "0" && v !== "1") throw new Error(`FACENET_RETRAIN=${JSON.stringify(v)} must be 0 or 1`);
+  return v === "1";
 }
 
 /** Where notebooks write figures and tables: `$FACENET_FIGURES` or `figures/`. */

@@ -1,17 +1,18 @@
 /**
  * How the notebooks hand work to each other: the faces every stage uses, a trained network per
- * (model, profile) that later notebooks load instead of retraining, and embeddings cached beside the
- * checkpoint they came from.
+ * (model, profile) that later notebooks load instead of retraining (or the reference network, where the
+ * profile uses it and there is one), and embeddings cached beside the checkpoint they came from.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Profile, profile as activeProfile } from "../config.ts";
+import { displayPath, type Profile, profile as activeProfile, retrainRequested } from "../config.ts";
 import { writeAtomic } from "../files.ts";
 import { embed } from "../models/embed.ts";
 import { type FaceSet, selectIdentities } from "../data/faceset.ts";
 import { PROFILE_SETTINGS } from "../profiles.ts";
+import { findReference, loadReference, type ReferenceOptions } from "../reference/mod.ts";
 import { Rng } from "../rng.ts";
 import type { HistoryRow, ModelKind, TrainOptions, TrainResult } from "../training/mod.ts";
 import { train, trainingConfig } from "../training/mod.ts";
@@ -36,6 +37,51 @@ export function trainedNetwork(
   return train(kind, faces, opts);
 }
 
+/** A network a notebook works with: a training run, or reference weights. */
+export interface NotebookNetwork extends TrainResult {
+  /** Where it comes from, in words. */
+  source: string;
+  /** Where caches derived from it go (embeddings), when not in `runDir` (shipped weights). */
+  cacheDir?: string;
+  /** The backend that trained it, when it was not trained here (reference weights). */
+  trainedOn?: string;
+}
+
+/**
+ * The network `kind` a notebook uses: the reference network (lib/reference/: the user's own finished
+ * reference run, else the shipped weights) where the profile says so (`referenceNetworks`) and there is
+ * one, unless FACENET_RETRAIN=1; otherwise {@link trainedNetwork}'s run of the profile, as before.
+ * `faces` is the ≥ 3-image LFW set (training starts from it; reference weights are checked against it).
+ */
+export async function notebookNetwork(
+  kind: ModelKind,
+  faces: FaceSet,
+  opts: TrainOptions & { reference?: ReferenceOptions } = {},
+): Promise<NotebookNetwork> {
+  const p = opts.profile ?? activeProfile();
+  if (PROFILE_SETTINGS[p].referenceNetworks && !retrainRequested()) {
+    const refOpts = { ...opts.reference };
+    const loc = await findReference(kind, refOpts);
+    if (loc) {
+      const ref = await loadReference(loc, { ...refOpts, faces });
+      return {
+        model: ref.model,
+        config: ref.config,
+        history: ref.history,
+        runDir: ref.dir,
+        epochsDone: ref.epochsDone,
+        finished: ref.finished,
+        resumedFrom: ref.epochsDone,
+        source: `${ref.description}; FACENET_RETRAIN=1 trains the ${p} profile's network instead`,
+        cacheDir: ref.cacheDir,
+        trainedOn: [ref.state.backend, ref.state.device].filter(Boolean).join(", "),
+      };
+    }
+  }
+  const run = await trainedNetwork(kind, faces, opts);
+  return { ...run, source: `the ${p} profile's run ${displayPath(run.runDir)}` };
+}
+
 /** A stable digest of which images (paths and labels, in order) a set holds. */
 export function facesFingerprint(faces: FaceSet): string {
   const h = createHash("sha256");
@@ -51,11 +97,12 @@ interface EmbeddingManifest {
 }
 
 /**
- * Embeddings (n × dim) of `faces` by the run's network, cached in `<runDir>/embeddings-<name>.f32`.
- * The cache is reused only for the same images and the same training epoch; written atomically.
+ * Embeddings (n × dim) of `faces` by the run's network, cached in `<runDir>/embeddings-<name>.f32`
+ * (`<cacheDir>/…` when the run has one). The cache is reused only for the same images and the same
+ * training epoch; written atomically.
  */
 export async function cachedEmbeddings(
-  run: Pick<TrainResult, "model" | "runDir" | "epochsDone">,
+  run: Pick<TrainResult, "model" | "runDir" | "epochsDone"> & { cacheDir?: string },
   faces: FaceSet,
   name: string,
   opts: { batchSize?: number } = {},
@@ -63,8 +110,9 @@ export async function cachedEmbeddings(
   if (!/^[\w.-]+$/.test(name)) {
     throw new Error(`embedding cache name ${JSON.stringify(name)} must be a plain file name`);
   }
-  const bin = join(run.runDir, `embeddings-${name}.f32`);
-  const meta = join(run.runDir, `embeddings-${name}.json`);
+  const dir = run.cacheDir ?? run.runDir;
+  const bin = join(dir, `embeddings-${name}.f32`);
+  const meta = join(dir, `embeddings-${name}.json`);
   const want: EmbeddingManifest = {
     n: faces.n,
     dim: 0,
@@ -86,6 +134,7 @@ export async function cachedEmbeddings(
   }
   const embeddings = await embed(run.model as tfl.LayersModel, faces, { batchSize: opts.batchSize ?? 64 });
   const dim = faces.n ? embeddings.length / faces.n : 0;
+  mkdirSync(dir, { recursive: true });
   writeAtomic(bin, new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength));
   writeAtomic(meta, JSON.stringify({ ...want, dim }));
   return { embeddings, dim, fromCache: false };

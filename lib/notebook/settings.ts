@@ -9,17 +9,20 @@ import { ZF_DEFAULTS } from "../models/zeiler_fergus.ts";
 /**
  * The settings table of a training run, as the notebooks show it: backend, data, batches, loss,
  * optimizer, (ZF) dropout and batch-norm momentum, augmentation, and time and mean throughput.
- * `identities` is the number of identities in the data (used when the config does not cap it).
+ * `identities` is the number of identities in the data (used when the config does not cap it); the
+ * backend is the run's own `trainedOn` when it was trained elsewhere (reference weights), else this
+ * session's `backendSummary`.
  */
 export function runSettings(
-  run: { config: TrainConfig; history: HistoryRow[] },
+  run: { config: TrainConfig; history: HistoryRow[]; trainedOn?: string },
   identities: number,
   backendSummary: string,
 ): { setting: string; value: string | number }[] {
   const cfg = run.config;
   const total = (f: (h: HistoryRow) => number) => run.history.reduce((s, h) => s + f(h), 0);
+  const backend = run.trainedOn ?? backendSummary.split(" — ")[0].replace("TensorFlow.js backend: ", "");
   const rows: { setting: string; value: string | number }[] = [
-    { setting: "backend", value: backendSummary.split(" — ")[0].replace("TensorFlow.js backend: ", "") },
+    { setting: "backend", value: backend },
     { setting: "identities × images", value: `${cfg.maxIdentities ?? identities} × ≥ ${cfg.minImages}` },
     { setting: "epochs", value: cfg.epochs },
     {

@@ -56,7 +56,17 @@ export interface CheckpointState {
   device?: string;
   /** Micro-batch size the last epoch used (batch norm's statistics are per micro-batch). */
   microBatchUsed?: number;
+  /** Warnings the run gave, each once (e.g. a collapse to the margin, collapse.ts); absent: none. */
+  warnings?: RunWarning[];
   savedAt: string;
+}
+
+/** A warning a run gave about itself, kept in its state so that a resumed run does not repeat it. */
+export interface RunWarning {
+  kind: "collapse";
+  /** The epoch after which it was given. */
+  epoch: number;
+  message: string;
 }
 
 /**

@@ -33,9 +33,11 @@ import {
   type HistoryRow,
   loadCheckpoint,
   restoreOptimizer,
+  type RunWarning,
   saveCheckpoint,
   writeHistoryCsv,
 } from "./checkpoint.ts";
+import { collapseLevel, collapseMessage, detectCollapse } from "./collapse.ts";
 import { checkConfig, type ModelKind, resumeConflicts, type TrainConfig, trainingConfig } from "./config.ts";
 import { heldOutLabels, withoutHeldOutImages } from "./heldout.ts";
 import { lockRunDir, runFolder } from "./run_dir.ts";
@@ -81,6 +83,8 @@ export interface TrainOptions {
   progress?: boolean;
   /** Where one line per epoch goes (default console.log; pass a no-op to silence). */
   log?: (line: string) => void;
+  /** Where a warning about the run (a collapse to the margin, collapse.ts) goes (default console.warn). */
+  warn?: (line: string) => void;
 }
 
 export interface TrainResult {
@@ -113,6 +117,7 @@ interface Run {
   print: DataFingerprint;
   optimizer: tf.Optimizer;
   log: (line: string) => void;
+  warn: (line: string) => void;
 }
 
 /** What changes from epoch to epoch (and is checkpointed). */
@@ -123,6 +128,8 @@ interface RunState {
   history: HistoryRow[];
   /** Epochs completed. */
   epoch: number;
+  /** Warnings given so far (each kind once per run). */
+  warnings: RunWarning[];
 }
 
 /** Per-epoch machinery: trainable variables, micro-batch size, read mode, progress bar. */
@@ -158,7 +165,7 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   const runDir = opts.runDir ?? runFolder(opts.run ?? `${model}-${prof}`);
   await Deno.mkdir(runDir, { recursive: true });
   using _lock = lockRunDir(runDir, opts.log);
-  const data = trainingSet(faces, cfg);
+  const data = trainingFaces(faces, cfg);
   const sampler = new PkSampler(data.labels, {
     batchSize: cfg.batchSize,
     k: cfg.k,
@@ -173,6 +180,7 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
     print: fingerprint(data),
     optimizer: makeOptimizer(cfg),
     log: opts.log ?? ((s: string) => console.log(s)),
+    warn: opts.warn ?? ((s: string) => console.warn(s)),
   };
   const ck = opts.resume === false ? undefined : await loadCheckpoint(runDir);
   const st = ck ? await resumeRun(run, ck) : startRun(run);
@@ -216,9 +224,10 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
 /**
  * The images a run with `cfg` trains on, out of `faces`: the identities with ≥ `minImages` images (at
  * most `maxIdentities`), less the held-out identities (`heldOut`) and held-out images (`heldOutImages`).
- * Exported so that an evaluation can rebuild exactly what a checkpoint saw (lib/verify/view1_eval.ts).
+ * Its fingerprint is the run's `data`; exported so that an evaluation can rebuild exactly what a
+ * checkpoint saw (lib/verify/view1_eval.ts, lib/reference/network.ts).
  */
-export function trainingSet(faces: FaceSet, cfg: TrainConfig): FaceSet {
+export function trainingFaces(faces: FaceSet, cfg: TrainConfig): FaceSet {
   const exclude = cfg.heldOut ? heldOutLabels(faces, cfg.heldOut) : undefined;
   const identities = trainingIdentities(faces, cfg.minImages, cfg.maxIdentities, cfg.seed, exclude);
   return cfg.heldOutImages ? withoutHeldOutImages(identities, cfg.heldOutImages) : identities;
@@ -231,7 +240,7 @@ function startRun(run: Run): RunState {
   const sched = initialSchedule(cfg.schedule);
   if (cfg.schedule.kind === "step") sched.lr = stepLearningRate(cfg.schedule, 1, cfg.epochs);
   if (perBatchSchedule(cfg.schedule)) sched.lr = warmupExpRate(cfg.schedule, 1);
-  return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0 };
+  return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0, warnings: [] };
 }
 
 /** The run's state from its checkpoint; refused (with the reason) for another config or other data. */
@@ -261,8 +270,8 @@ async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
       ? `Loaded the finished run ${displayPath(runDir)} (${epoch}/${cfg.epochs} epochs)`
       : `Resuming ${displayPath(runDir)} after epoch ${epoch} of ${cfg.epochs}`,
   );
-  const { rng, schedule, history } = ck.state;
-  return { net: ck.model, rng: Rng.fromState(rng), sched: schedule, history, epoch };
+  const { rng, schedule, history, warnings = [] } = ck.state;
+  return { net: ck.model, rng: Rng.fromState(rng), sched: schedule, history, epoch, warnings };
 }
 
 function makeStepper(run: Run, net: tfl.LayersModel, showBar: boolean): Stepper {
@@ -330,6 +339,7 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
   st.sched = nextSchedule(cfg.schedule, st.sched, e, row.loss, cfg.epochs);
   if (perBatch) st.sched = { ...st.sched, lr: warmupExpRate(perBatch, e * batches + 1) };
   st.epoch = e;
+  checkCollapse(run, st);
   await saveCheckpoint(run.runDir, st.net, run.optimizer, {
     version: 1,
     config: cfg,
@@ -341,6 +351,7 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
     backend: currentBackend()?.choice ?? tf.getBackend(),
     device: currentBackend()?.device,
     microBatchUsed: stepper.micro,
+    ...(st.warnings.length ? { warnings: st.warnings } : {}),
     savedAt: new Date().toISOString(),
   });
   writeHistoryCsv(join(run.runDir, "history.csv"), st.history);
@@ -351,6 +362,16 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
         seconds.toFixed(1)
       } s`,
   );
+}
+
+/** Warn (once per run, kept in the checkpoint's state) when the epoch losses sit at the collapse level. */
+function checkCollapse(run: Run, st: RunState): void {
+  if (st.warnings.some((w) => w.kind === "collapse")) return;
+  const c = detectCollapse(st.history.map((h) => h.loss), collapseLevel(run.cfg));
+  if (!c) return;
+  const message = collapseMessage(c, run.cfg);
+  st.warnings = [...st.warnings, { kind: "collapse", epoch: st.epoch, message }];
+  run.warn(`Warning (${displayPath(run.runDir)}, epoch ${st.epoch}): ${message}`);
 }
 
 /** Sample and augment the next batch, and draw its chunks' dropout seeds. */

@@ -3,7 +3,7 @@
  * (`deno task train -- --recipe reference --people view1`) is scored on `pairsDevTest.txt`, whose people
  * it never saw, with cheap test-time and post-hoc variants chosen on people it never saw either.
  *
- * 1. **What the network trained on is rebuilt, not trusted**: `trainingSet(faces, config)` (the function
+ * 1. **What the network trained on is rebuilt, not trusted**: `trainingFaces(faces, config)` (the function
  *    the training loop uses) on View 1's faces, checked against the checkpoint's data fingerprint; then
  *    no person of `pairsDevTest.txt` may be among the trained people or the held-out ones.
  * 2. **Variants are chosen on the held-out dev-train people** (`VIEW1_HELD_OUT`, 59 people, 202 images):
@@ -30,7 +30,7 @@ import { embed } from "../models/embed.ts";
 import { type CheckpointState, fingerprint } from "../training/checkpoint.ts";
 import type { TrainConfig } from "../training/config.ts";
 import { heldOutFaces, rankAuc } from "../training/heldout.ts";
-import { trainingSet } from "../training/loop.ts";
+import { trainingFaces } from "../training/loop.ts";
 import { pairImages } from "./lfw_pairs.ts";
 import { applyMetric, fitLda, fitWccn } from "./metric.ts";
 import {
@@ -225,7 +225,7 @@ export function scoreTestPairs(
 
 /** What a View 1 checkpoint trained on and held out, rebuilt from LFW. */
 export interface View1Split {
-  /** The images it trained on (rebuilt with the training loop's own `trainingSet`). */
+  /** The images it trained on (rebuilt with the training loop's own `trainingFaces`). */
   trained: FaceSet;
   /** The held-out dev-train people's images (for choosing variants). */
   heldOut: FaceSet;
@@ -250,7 +250,7 @@ export function view1Split(
     );
   }
   const faces = view1TrainingFaces(all, root);
-  const trained = trainingSet(faces, cfg);
+  const trained = trainingFaces(faces, cfg);
   const print = fingerprint(trained);
   if (JSON.stringify(print) !== JSON.stringify(state.data)) {
     throw new Error(

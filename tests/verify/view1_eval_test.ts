@@ -7,7 +7,7 @@ import type { FaceSet } from "../../lib/data/faceset.ts";
 import { lfwImagePath } from "../../lib/data/lfw.ts";
 import { loadDevPairs, loadNames, loadPairs, type Pair } from "../../lib/data/protocol.ts";
 import { fingerprint } from "../../lib/training/checkpoint.ts";
-import { trainingSet } from "../../lib/training/loop.ts";
+import { trainingFaces } from "../../lib/training/loop.ts";
 import { referenceConfig } from "../../lib/training/recipes.ts";
 import { standardError } from "../../lib/verify/verification.ts";
 import {
@@ -221,7 +221,7 @@ Deno.test("view1Split rebuilds the training set from the config, checks the fing
     deepEqual(config.heldOut, VIEW1_HELD_OUT);
     equal(config.heldOutImages, undefined);
     // What train() fingerprints when scripts/train.ts trains on view1TrainingFaces.
-    const expected = trainingSet(view1TrainingFaces(all, root), config);
+    const expected = trainingFaces(view1TrainingFaces(all, root), config);
     const split = view1Split(all, { config, data: fingerprint(expected) }, "run", root);
     equal(split.trained.n, expected.n);
     // 5% of 42 → 2 held-out people, not trained on.
@@ -266,7 +266,7 @@ Deno.test({
       all,
       {
         config,
-        data: fingerprint(trainingSet(view1TrainingFaces(all, SHARED_DATA), config)),
+        data: fingerprint(trainingFaces(view1TrainingFaces(all, SHARED_DATA), config)),
       },
       "run",
       SHARED_DATA,

@@ -1,0 +1,81 @@
+/**
+ * Noticing a collapsed run: when every embedding sits at one point, every triplet's loss is the loss at
+ * equal distances, the margin for the hinge (max(d⁺ − d⁻ + margin, 0) = margin) and ln 2 for the soft
+ * margin (softplus(0)). The pilots of issue #15 that collapsed (batch-hard, Adam 3e-4) sat at 0.2000 for
+ * epoch after epoch while nothing else looked wrong, so the training loop checks the epoch losses with
+ * {@link detectCollapse} and warns once (loop.ts), saying what to try.
+ */
+import type { TrainConfig } from "./config.ts";
+
+/** The epoch loss of a collapsed network under `cfg`'s loss: the margin (hinge) or ln 2 (soft margin). */
+export function collapseLevel(cfg: Pick<TrainConfig, "margin" | "loss">): number {
+  return cfg.loss?.softMargin ? Math.LN2 : cfg.margin;
+}
+
+/** How close, and for how long, an epoch loss must stay at the collapse level to be reported. */
+export interface CollapseRule {
+  /** Relative distance to the level that counts as "at" it (default 0.01: within 1%). */
+  tolerance: number;
+  /** Consecutive epochs at the level (default 3). */
+  epochs: number;
+}
+
+export const COLLAPSE_RULE: Readonly<CollapseRule> = { tolerance: 0.01, epochs: 3 };
+
+/** Where a run collapsed: the 1-based epochs `from`…`to` whose losses sat at `level`. */
+export interface Collapse {
+  from: number;
+  to: number;
+  level: number;
+  losses: number[];
+}
+
+/**
+ * The first run of `rule.epochs` consecutive epoch losses within `rule.tolerance` (relative) of `level`,
+ * not counting epoch 1 (every network starts near the level: its embeddings begin almost at one point),
+ * or undefined if there is none. `losses[i]` is epoch i + 1's mean loss; a non-finite loss breaks a run.
+ */
+export function detectCollapse(
+  losses: readonly number[],
+  level: number,
+  rule: CollapseRule = COLLAPSE_RULE,
+): Collapse | undefined {
+  if (!(level > 0)) throw new RangeError(`collapse level must be positive, got ${level}`);
+  if (!Number.isInteger(rule.epochs) || rule.epochs < 1) {
+    throw new RangeError(`collapse rule: epochs must be a positive integer, got ${rule.epochs}`);
+  }
+  let streak = 0;
+  for (let i = 1; i < losses.length; i++) {
+    const at = Number.isFinite(losses[i]) && Math.abs(losses[i] - level) <= rule.tolerance * level;
+    streak = at ? streak + 1 : 0;
+    if (streak === rule.epochs) {
+      const from = i + 2 - rule.epochs;
+      return { from, to: i + 1, level, losses: losses.slice(from - 1, i + 1) };
+    }
+  }
+  return undefined;
+}
+
+/** The warning for a collapse of a `cfg` run: where it happened and what to try. */
+export function collapseMessage(
+  c: Collapse,
+  cfg: Pick<TrainConfig, "model" | "loss" | "margin">,
+  rule: CollapseRule = COLLAPSE_RULE,
+): string {
+  const what = cfg.loss?.softMargin
+    ? "ln 2 (the soft margin's loss at equal distances)"
+    : `the margin ${c.level}`;
+  const tries = [
+    "a lower Adam learning rate (1e-4 or below)",
+    "semi-hard mining instead of batch-hard",
+    "batches of 200 as P×K 50×4",
+    ...(cfg.model === "zf" ? ["no dropout for Zeiler&Fergus (modelOptions.dropout 0)"] : []),
+  ];
+  return `the epoch loss sat within ${100 * rule.tolerance}% of ${what} for epochs ${c.from}–${c.to} ` +
+    `(${
+      c.losses.map((l) => l.toFixed(4)).join(", ")
+    }): the embeddings have probably collapsed to one point. ` +
+    `Try ${
+      tries.join(", ")
+    } — the reference recipe semihard-200 (lib/training/recipes.ts) does all of these.`;
+}
