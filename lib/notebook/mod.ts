@@ -16,6 +16,7 @@ export { largestClasses, selectClasses } from "../data/faceset.ts";
 export { loadLfwFaces } from "../data/preprocess.ts";
 export { embed } from "../models/embed.ts";
 export { listDistanceEpochs, loadDistances } from "../training/snapshots.ts";
+export { trainingFaces } from "../training/loop.ts";
 export { identityDistanceMatrix, matrixFrame, separatingThreshold } from "../analysis/distances.ts";
 export { squaredDistance, squaredDistanceMatrix } from "../analysis/vectors.ts";
 export { umap2d } from "../analysis/umap.ts";
