@@ -2,6 +2,7 @@ import { deepEqual, equal, ok } from "../assert.ts";
 import { SLIDES, SLIDES_NETWORKS, SLIDES_PARAMS } from "../../lib/slides/numbers.ts";
 import { SLIDES_PARAMS as NETWORK_PARAMS } from "../../lib/models/networks.ts";
 import { trainingConfig } from "../../lib/training/config.ts";
+import { referenceConfig } from "../../lib/training/recipes.ts";
 
 Deno.test("the slides' numbers as transcribed: schedules, loss tables, accuracies, distances, subset", () => {
   const { zf, inception } = SLIDES_NETWORKS;
@@ -62,4 +63,10 @@ Deno.test("training's full profile and the networks' parameter check read the sl
   }
   equal(NETWORK_PARAMS, SLIDES_PARAMS, "one table, re-exported");
   deepEqual(SLIDES_PARAMS, { zf: 6_705_856, inception: 7_450_032 });
+});
+
+Deno.test("a reference run's distance snapshots sit at the slides' histogram epochs, scaled", () => {
+  // 5,000 batches of 50 per epoch: 100 epochs. ZF: 72 and 230 of 230 → 31, 100; Inception: 90, 400 of 421 → 21, 95.
+  deepEqual(referenceConfig("zf", 5000).distanceEpochs, [31, 100]);
+  deepEqual(referenceConfig("inception", 5000).distanceEpochs, [21, 95]);
 });
