@@ -84,6 +84,7 @@ function perSizeSpec(
     type: "quantitative",
     title: "images per person",
     scale: { domain: [0, max + 1], nice: false },
+    axis: { tickMinStep: 1, format: "d" }, // whole images
   } as const;
   // A log axis starts at ½ so that a bar of one person has a height; a bar cannot start at 0 there.
   const y = {
@@ -91,6 +92,7 @@ function perSizeSpec(
     type: "quantitative",
     title: log ? "people (log scale)" : "people",
     scale: log ? { type: "log", domain: [0.5, 10 ** Math.ceil(Math.log10(maxPeople * 1.2))] } : {},
+    ...(log ? {} : { axis: { tickMinStep: 1, format: "d" } }),
     stack: null,
   } as const;
   return {
