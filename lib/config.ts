@@ -103,12 +103,38 @@ export function profile(): Profile {
   return v as Profile;
 }
 
-/** A path for messages and notebook outputs: relative to the working directory when it is at most two
- * levels up (so committed notebooks do not show one machine's absolute paths), else absolute. */
+/** The roots an environment variable can move out of the repository, as `displayPath` names them. */
+const MOVABLE_ROOTS: readonly EnvVar[] = [
+  "FACENET_DATA",
+  "FACENET_CACHE",
+  "FACENET_MODELS",
+  "FACENET_FIGURES",
+];
+
+/**
+ * A path for messages and notebook outputs that reads the same on every machine, so a committed
+ * notebook shows no machine's folders: relative to the repository root when inside it (`figures/02_…`,
+ * `data/own`); under a root that a variable moved elsewhere, named by that variable (`$FACENET_DATA/own`,
+ * the deepest such root when several hold it); anywhere else, absolute. Relative input is taken from
+ * the current directory.
+ */
 export function displayPath(p: string): string {
   const abs = resolve(p);
-  const rel = relative(Deno.cwd(), abs);
-  if (rel === "") return ".";
-  const ups = rel.split(sep).filter((part) => part === "..").length;
-  return isAbsolute(rel) || ups > 2 ? abs : rel;
+  const inside = (root: string): string | undefined => {
+    const rel = relative(root, abs);
+    return rel === "" || (rel.split(sep)[0] !== ".." && !isAbsolute(rel)) ? rel : undefined;
+  };
+  const inRepo = inside(REPO_ROOT);
+  if (inRepo !== undefined) return inRepo === "" ? "." : inRepo;
+  let best: { root: string; name: EnvVar; rel: string } | undefined;
+  for (const name of MOVABLE_ROOTS) {
+    if (env(name) === undefined) continue;
+    const root = rootFrom(name);
+    const rel = inside(root);
+    if (rel !== undefined && (best === undefined || root.length > best.root.length)) {
+      best = { root, name, rel };
+    }
+  }
+  if (best === undefined) return abs;
+  return best.rel === "" ? `$${best.name}` : `$${best.name}${sep}${best.rel}`;
 }

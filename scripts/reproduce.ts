@@ -10,6 +10,11 @@
  * Errors the Deno kernel would lose (a throw in a timer, an unawaited rejection, Deno.exit) fail the cell
  * too (scripts/jupyter/late_outputs.py). Notebook 05, when `data/own/` holds the user's photos, always
  * writes its executed copy and figures under `build/own/` (git-ignored), never in place.
+ *
+ * Each executed notebook is then checked for outputs it must not carry (scripts/notebook_outputs.ts): a
+ * display that produced nothing, a machine's folders, clock times. These are warnings, listed per cell;
+ * `--strict-outputs` makes them fail the run. (A warning by default until a smoke run has shown the
+ * notebooks clean: the committed ones still print the data root as an absolute path.)
  */
 import { existsSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
@@ -17,6 +22,7 @@ import { displayPath, env, profile, REPO_ROOT } from "../lib/config.ts";
 import { ownPhotosDir } from "../lib/faces/own.ts";
 import { profileSettings } from "../lib/profiles.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
+import { formatOutputProblems, notebookOutputProblems } from "./notebook_outputs.ts";
 import {
   checkExpectedFigures,
   ensureJupyter,
@@ -27,12 +33,13 @@ import {
   parseCellError,
 } from "./notebook_runner.ts";
 
-const USAGE =
-  "usage: FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR] [--timeout SECONDS_PER_CELL]";
+const USAGE = "usage: FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR] " +
+  "[--timeout SECONDS_PER_CELL] [--strict-outputs]";
 const OPTIONS = {
   only: { type: "string" },
   out: { type: "string" },
   timeout: { type: "string", default: "-1" },
+  "strict-outputs": { type: "boolean", default: false },
 } as const;
 const values = parseScriptArgs(OPTIONS, USAGE);
 const timeout = Number(values.timeout);
@@ -73,6 +80,7 @@ console.log(
 const kernelEnv: Record<string, string> = { FACENET_PROFILE: prof };
 if (figures) kernelEnv.FACENET_FIGURES = figures;
 const timings: { notebook: string; seconds: number }[] = [];
+const warned: string[] = []; // notebooks with output problems (warnings without --strict-outputs)
 for (const nb of notebooks) {
   const name = basename(nb, ".ipynb");
   const t0 = performance.now();
@@ -123,6 +131,15 @@ for (const nb of notebooks) {
     console.error(`✗ ${name} ran but did not write: ${missing.join(", ")}`);
     Deno.exit(1);
   }
+  const executed = target.outDir ? join(target.outDir, basename(nb)) : nb;
+  const problems = formatOutputProblems(name, notebookOutputProblems(Deno.readTextFileSync(executed)));
+  if (problems.length) {
+    const mark = values["strict-outputs"] ? "✗" : "⚠";
+    console.error(`${mark} ${name}: ${problems.length} output problem(s) in ${displayPath(executed)}:`);
+    for (const p of problems) console.error(`    ${p}`);
+    if (values["strict-outputs"]) Deno.exit(1);
+    warned.push(name);
+  }
   timings.push({ notebook: name, seconds });
   console.log(`✓ ${name} (${seconds.toFixed(1)} s)`);
 }
@@ -131,3 +148,8 @@ console.log(
   `\nAll ${timings.length} notebooks ran (profile ${prof}), ${(total / 60).toFixed(1)} min in all:`,
 );
 for (const t of timings) console.log(`  ${t.notebook.padEnd(24)} ${t.seconds.toFixed(1).padStart(8)} s`);
+if (warned.length) {
+  console.error(
+    `⚠ output problems (listed above) in ${warned.join(", ")}; --strict-outputs makes them fail the run`,
+  );
+}

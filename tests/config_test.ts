@@ -1,23 +1,44 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { deepEqual, equal, ok } from "./assert.ts";
-import { displayPath, env, ENV_VARS, REPO_ROOT } from "../lib/config.ts";
+import { dataRoot, displayPath, env, ENV_VARS, REPO_ROOT } from "../lib/config.ts";
 import { scriptArgs } from "../scripts/args.ts";
 
-Deno.test("displayPath is relative to the working directory up to two levels up, else absolute", () => {
+Deno.test("displayPath: repository-relative inside it, $VARIABLE/… under a moved root, else absolute", () => {
   const tmp = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "facenet_cfg_" }));
-  const deep = join(tmp, "a", "b", "c", "d");
-  Deno.mkdirSync(deep, { recursive: true });
   const before = Deno.cwd();
+  const saved = Object.fromEntries(
+    ["FACENET_DATA", "FACENET_CACHE", "FACENET_MODELS", "FACENET_FIGURES"].map((k) => [k, Deno.env.get(k)]),
+  );
   try {
-    Deno.chdir(deep);
-    equal(displayPath(deep), ".");
-    equal(displayPath(join(deep, "figures", "x.svg")), join("figures", "x.svg"));
-    equal(displayPath("figures/x.svg"), join("figures", "x.svg"), "relative input stays relative");
-    equal(displayPath(join(tmp, "a", "b", "models")), join("..", "..", "models"));
-    equal(displayPath(join(tmp, "a", "models")), resolve(tmp, "a", "models"), "three levels up: absolute");
-    equal(displayPath(tmp), tmp);
+    for (const k of Object.keys(saved)) Deno.env.delete(k);
+    equal(displayPath(REPO_ROOT), ".");
+    equal(displayPath(join(REPO_ROOT, "figures", "x.svg")), join("figures", "x.svg"));
+    equal(displayPath(dataRoot()), "data", "the default data root is in the repository");
+    // From the notebooks' folder (the kernel's working directory), still relative to the repository.
+    Deno.chdir(join(REPO_ROOT, "notebooks"));
+    equal(displayPath("../figures/01"), join("figures", "01"), "relative input is taken from the cwd");
+    equal(displayPath(join(REPO_ROOT, "notebooks", "a.ipynb")), join("notebooks", "a.ipynb"));
+    // Roots moved out of the repository are named by their variable, the deepest one first.
+    Deno.env.set("FACENET_DATA", join(tmp, "shared", "data"));
+    Deno.env.set("FACENET_CACHE", join(tmp, "shared", "data", "cache"));
+    Deno.env.set("FACENET_MODELS", join(tmp, "models-x"));
+    equal(displayPath(join(tmp, "shared", "data")), "$FACENET_DATA");
+    equal(displayPath(join(tmp, "shared", "data", "own")), join("$FACENET_DATA", "own"));
+    equal(
+      displayPath(join(tmp, "shared", "data", "cache", "faces", "x.u8")),
+      join("$FACENET_CACHE", "faces", "x.u8"),
+    );
+    equal(displayPath(join(tmp, "models-x", "zf-quick")), join("$FACENET_MODELS", "zf-quick"));
+    equal(
+      displayPath(join(tmp, "models-xy")),
+      join(tmp, "models-xy"),
+      "a sibling with a longer name is outside",
+    );
+    equal(displayPath(join(tmp, "elsewhere")), join(tmp, "elsewhere"), "outside every root: absolute");
+    equal(displayPath(join(REPO_ROOT, "build", "own")), join("build", "own"), "the repository first");
   } finally {
     Deno.chdir(before);
+    for (const [k, v] of Object.entries(saved)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
     Deno.removeSync(tmp, { recursive: true });
   }
 });

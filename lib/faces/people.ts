@@ -37,7 +37,7 @@ export function chooseUnseenPeople(ownDir: string, root: string, opts: { people:
       own: true,
       people: own,
       base: ownDir,
-      description: `${own.length} people from your own photos in ${ownDir} (${photos} photos).`,
+      description: `${own.length} people from your own photos in ${displayPath(ownDir)} (${photos} photos).`,
     };
   }
   let source: UnseenSource = "lfw2";

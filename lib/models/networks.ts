@@ -24,5 +24,5 @@ export function isModelKind(name: string): name is ModelKind {
 
 /** Total parameters of the slides' networks at 96×96×1 (their Keras summaries; the module comments of
  * zeiler_fergus.ts and inception.ts, checked by tests/models/): a run that claims to train "the slides'
- * network" must have exactly these. */
-export const SLIDES_PARAMS: Readonly<Record<ModelKind, number>> = { zf: 6_705_856, inception: 7_450_032 };
+ * network" must have exactly these. Kept with the slides' other numbers in lib/slides/numbers.ts. */
+export { SLIDES_PARAMS } from "../slides/numbers.ts";

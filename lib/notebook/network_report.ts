@@ -1,13 +1,25 @@
 /**
  * The report each network notebook (02 Zeiler&Fergus, 03 Inception) gives on its trained run, as the
- * slides show it for both networks: the loss at the slides' epochs, the loss curve, UMAP maps of the
- * embeddings, and the ++/+− distance histograms at the slides' snapshot epochs. Each function writes its
- * tables (CSV) and figures into the notebook's folder `out` and returns what the cell shows.
+ * slides show it for both networks: the loss at the slides' epochs beside the slides' loss, the loss
+ * curve on an honest scale (down to 0, up to the margin) with the slides' points, UMAP maps of the
+ * embeddings, and the ++/+− distance histograms at the slides' snapshot epochs on one shared scale with
+ * a sentence saying which way they moved. Each function writes its tables (CSV) and figures into the
+ * notebook's folder `out` and returns what the cell shows.
  */
 import { separatingThreshold } from "../analysis/distances.ts";
 import { umap2d } from "../analysis/umap.ts";
 import { type FaceSet, largestClasses, selectClasses } from "../data/faceset.ts";
-import { distanceHistograms, type Figure, lossCurve, scatter2d } from "../plots/mod.ts";
+import {
+  curvePanels,
+  distanceHistogramPanels,
+  distanceHistograms,
+  type Figure,
+  histogramRange,
+  scatter2d,
+} from "../plots/mod.ts";
+import { describeShift, type ShiftDescription } from "../slides/claims.ts";
+import { slideLossAt } from "../slides/compare.ts";
+import { SLIDES_NETWORKS } from "../slides/numbers.ts";
 import type { TrainResult } from "../training/loop.ts";
 import { listDistanceEpochs, loadDistances } from "../training/snapshots.ts";
 import { trainingConfig } from "../training/config.ts";
@@ -16,9 +28,13 @@ import { cachedEmbeddings, lossAtSlideEpochs, scaledEpochs } from "./pipeline.ts
 
 type Run = Pick<TrainResult, "model" | "config" | "history" | "runDir" | "epochsDone">;
 
-/** The run's history (`history.csv`) and its loss at the slides' epochs (`loss_table.csv`, shown). */
+/**
+ * The run's history (`history.csv`) and its loss at the slides' epochs (`loss_table.csv`, shown) beside
+ * the slides' own loss at those epochs (empty for an epoch their table does not list).
+ */
 export function lossTable(run: Run, slideEpochs: number[], out: string): Displayable {
-  const rows = lossAtSlideEpochs(run.config.model, run.history, slideEpochs, run.config.epochs);
+  const rows = lossAtSlideEpochs(run.config.model, run.history, slideEpochs, run.config.epochs)
+    .map((r) => ({ ...r, slides_loss: slideLossAt(run.config.model, r.slide_epoch) }));
   saveCsv(
     run.history.map((h) => ({
       epoch: h.epoch,
@@ -30,34 +46,79 @@ export function lossTable(run: Run, slideEpochs: number[], out: string): Display
     out,
     "history",
   );
-  saveCsv(rows.map((r) => ({ ...r, loss: r.loss ?? NaN, lr: r.lr ?? NaN })), out, "loss_table");
+  saveCsv(
+    rows.map((r) => ({
+      slide_epoch: r.slide_epoch,
+      slides_loss: r.slides_loss ?? NaN,
+      epoch: r.epoch,
+      loss: r.loss ?? NaN,
+      lr: r.lr ?? NaN,
+    })),
+    out,
+    "loss_table",
+  );
   return showTable(
     rows.map((r) => ({
       "slide epoch": r.slide_epoch,
+      "loss (slides)": r.slides_loss,
       "epoch here": r.epoch,
-      loss: r.loss,
-      "learning rate": r.lr === null ? null : r.lr.toPrecision(2),
+      "loss here": r.loss,
+      "learning rate here": r.lr === null ? null : r.lr.toPrecision(2),
     })),
-    { caption: "Loss at the slides' epochs", digits: 4 },
+    { caption: "Loss at the slides' epochs: theirs and this run's", digits: 4 },
   );
 }
 
-/** Triplet loss and active-triplet fraction per epoch, in two panels (`loss_curve`). */
-export async function trainingCurve(run: Run, network: string, out: string): Promise<Figure> {
-  return await lossCurve([
-    ...run.history.map((h) => ({ epoch: h.epoch, loss: h.loss, series: "triplet loss" })),
-    ...run.history.map((h) => ({
-      epoch: h.epoch,
-      loss: h.activeFraction,
-      series: "active triplet fraction",
-    })),
-  ], {
-    dir: out,
-    name: "loss_curve",
-    title: `${network}: training loss per epoch`,
-    yTitle: "mean over the epoch",
-    panels: true,
-  });
+/** The loss of an embedding that maps every face to one point: the margin (hinge) or ln 2 (soft margin). */
+export function collapsedLoss(config: Run["config"]): number {
+  return config.loss?.softMargin ? Math.LN2 : config.margin;
+}
+
+/**
+ * Triplet loss and active-triplet fraction per epoch, in two panels (`loss_curve`). The loss axis runs
+ * from 0 to at least the loss of a collapsed embedding (the margin, drawn as a line), so a short run's
+ * small decrease is not stretched to the full height; with `slides` (default true) the slides' loss is
+ * drawn over it, their epochs scaled onto this run's (epoch × this run's epochs / theirs). The active
+ * fraction runs on 0…1.
+ */
+export async function trainingCurve(
+  run: Run,
+  network: string,
+  out: string,
+  opts: { slides?: boolean } = {},
+): Promise<Figure> {
+  const slides = SLIDES_NETWORKS[run.config.model];
+  const scale = run.config.epochs / slides.epochs;
+  const collapsed = collapsedLoss(run.config);
+  const withSlides = opts.slides ?? true;
+  const scaledNote = scale === 1 ? "" : ` (the slides' epochs × ${run.config.epochs}/${slides.epochs})`;
+  return await curvePanels([
+    {
+      title: "triplet loss, mean over the epoch",
+      name: "this run",
+      yTitle: "loss",
+      points: run.history.map((h) => ({ epoch: h.epoch, value: h.loss })),
+      yInclude: [0],
+      rules: [{
+        value: collapsed,
+        label: `${run.config.loss?.softMargin ? "ln 2" : `margin ${collapsed}`}: every face at one point`,
+      }],
+      ...(withSlides
+        ? {
+          reference: {
+            name: `slides${scaledNote}`,
+            points: slides.loss.map((r) => ({ epoch: r.epoch * scale, value: r.loss })),
+          },
+        }
+        : {}),
+    },
+    {
+      title: "active triplet fraction (loss > 0)",
+      points: run.history.map((h) => ({ epoch: h.epoch, value: h.activeFraction })),
+      yTitle: "share of triplets",
+      yDomain: [0, 1],
+    },
+  ], { dir: out, name: "loss_curve", title: `${network}: training loss per epoch` });
 }
 
 /** UMAP of the embeddings of every identity in `faces` (`umap_all`), embedded once and cached. */
@@ -93,25 +154,28 @@ export async function umapOfThree(run: Run, faces: FaceSet, out: string): Promis
 }
 
 /**
- * The ++ and +− squared distances saved at the slides' snapshot epochs (mapped onto this run's):
- * a histogram with the best separating threshold per epoch (`distances_at_<slide epoch>`) and the
- * thresholds as a table (`distance_thresholds.csv`, shown).
+ * The ++ and +− squared distances saved at the slides' snapshot epochs (mapped onto this run's): one
+ * figure with a panel per epoch on a shared scale and the best separating threshold in each
+ * (`distances_by_epoch`), the same histograms one per figure on that scale (`distances_at_<slide epoch>`),
+ * the thresholds as a table (`distance_thresholds.csv`, shown), and, for two or more epochs, which way
+ * the two groups moved from the first to the last (`shift`: its `sentence` is Markdown for the notebook).
  */
 export async function distanceSnapshots(
   run: Run,
   slideEpochs: number[],
   out: string,
-): Promise<{ figures: Figure[]; table: Displayable }> {
+): Promise<{ figures: Figure[]; figure: Figure; table: Displayable; shift?: ShiftDescription }> {
   const saved = listDistanceEpochs(run.runDir);
   const here = scaledEpochs(slideEpochs, trainingConfig(run.config.model, "full").epochs, run.config.epochs);
-  const figures: Figure[] = [];
   const rows = [];
+  const snaps = [];
   for (const [i, e] of here.entries()) {
     if (!saved.includes(e)) {
       throw new Error(`no distance snapshot for epoch ${e} in ${run.runDir} (saved: ${saved.join(", ")})`);
     }
     const snap = await loadDistances(run.runDir, e);
     const sep = separatingThreshold(snap.positive, snap.negative);
+    snaps.push({ snap, threshold: sep.threshold, title: `epoch ${e} (slides: ${slideEpochs[i]})` });
     rows.push({
       "slide epoch": slideEpochs[i],
       "epoch here": e,
@@ -120,15 +184,46 @@ export async function distanceSnapshots(
       threshold: sep.threshold,
       "balanced accuracy": sep.balancedAccuracy,
     });
+  }
+  // One x range for every epoch, so the separate figures compare too.
+  const range = histogramRange(...snaps.flatMap(({ snap }) => [snap.positive, snap.negative]));
+  const figures: Figure[] = [];
+  for (const [i, { snap, threshold }] of snaps.entries()) {
     figures.push(
       await distanceHistograms(snap.positive, snap.negative, {
-        threshold: sep.threshold,
+        threshold,
+        range,
         dir: out,
         name: `distances_at_${slideEpochs[i]}`,
-        title: `++ and +− squared distances, epoch ${e} (slides: ${slideEpochs[i]})`,
+        title: `++ and +− squared distances, epoch ${here[i]} (slides: ${slideEpochs[i]})`,
       }),
     );
   }
+  const figure = await distanceHistogramPanels(
+    snaps.map(({ snap, threshold, title }) => ({
+      title,
+      positive: snap.positive,
+      negative: snap.negative,
+      threshold,
+    })),
+    {
+      range,
+      dir: out,
+      name: "distances_by_epoch",
+      title: "++ and +− squared distances, one scale for both epochs",
+    },
+  );
   saveCsv(rows, out, "distance_thresholds");
-  return { figures, table: showTable(rows, { caption: "Best separating threshold on the saved pairs" }) };
+  const shift = snaps.length >= 2
+    ? describeShift(
+      { epoch: here[0], positive: snaps[0].snap.positive, negative: snaps[0].snap.negative },
+      { epoch: here.at(-1)!, positive: snaps.at(-1)!.snap.positive, negative: snaps.at(-1)!.snap.negative },
+    )
+    : undefined;
+  return {
+    figures,
+    figure,
+    table: showTable(rows, { caption: "Best separating threshold on the saved pairs" }),
+    ...(shift ? { shift } : {}),
+  };
 }

@@ -74,6 +74,18 @@ export function showTable(
   } as unknown as Displayable;
 }
 
+/**
+ * Markdown text the kernel renders as Markdown (a bare string as a cell's last expression shows as a
+ * quoted string): for sentences computed from the data, e.g. describeShift's or
+ * withinSmallerThanBetween's.
+ */
+export function showMarkdown(text: string): Displayable {
+  return {
+    [Symbol.for("Jupyter.display")]: () => ({ "text/markdown": text, "text/plain": text }),
+    toString: () => text,
+  } as unknown as Displayable;
+}
+
 /** Rows → DataFrame, keeping all-integer columns as integers (polars would infer floats from JS numbers). */
 export function rowsToFrame(rows: Row[]): pl.DataFrame {
   if (rows.length === 0) return pl.DataFrame({});

@@ -14,6 +14,7 @@ import { type FaceSet, selectIdentities } from "../data/faceset.ts";
 import { PROFILE_SETTINGS } from "../profiles.ts";
 import { findReference, loadReference, type ReferenceOptions } from "../reference/mod.ts";
 import { Rng } from "../rng.ts";
+import { scaledEpochs } from "../slides/compare.ts";
 import type { HistoryRow, ModelKind, TrainOptions, TrainResult } from "../training/mod.ts";
 import { train, trainingConfig } from "../training/mod.ts";
 
@@ -140,10 +141,8 @@ export async function cachedEmbeddings(
   return { embeddings, dim, fromCache: false };
 }
 
-/** The slides' epochs of a full run, mapped proportionally onto this run's epochs (at least epoch 1). */
-export function scaledEpochs(slideEpochs: number[], fullEpochs: number, epochs: number): number[] {
-  return slideEpochs.map((e) => Math.min(epochs, Math.max(1, Math.round((e * epochs) / fullEpochs))));
-}
+// Mapping the slides' epochs onto a shorter run lives with the slides' numbers.
+export { scaledEpochs } from "../slides/compare.ts";
 
 /** The loss table of the slides: for each slide epoch, the epoch of this run it corresponds to and its loss. */
 export function lossAtSlideEpochs(

@@ -14,6 +14,7 @@
 import { type Profile, profile as activeProfile } from "../config.ts";
 import type { ModelKind, NetworkOptions } from "../models/networks.ts";
 import { PROFILE_SETTINGS } from "../profiles.ts";
+import { SLIDES, SLIDES_NETWORKS } from "../slides/numbers.ts";
 import type { AugmentOptions } from "./augment.ts";
 import type { HeldOutImagesSpec, HeldOutSpec } from "./heldout.ts";
 import type { LossOptions, Mining } from "./triplet.ts";
@@ -85,25 +86,31 @@ export interface TrainConfig {
 /** The slides' settings (the `full` profile). */
 function slideConfig(model: ModelKind): TrainConfig {
   const zf = model === "zf";
+  const slides = SLIDES_NETWORKS[model];
   return {
     model,
     modelOptions: {},
-    epochs: zf ? 230 : 421,
+    epochs: slides.epochs,
     batchesPerEpoch: "pass",
-    batchSize: 200,
+    batchSize: SLIDES.batchSize,
     k: 4,
-    minImages: 3,
+    minImages: SLIDES.subset.minImages,
     maxIdentities: null,
-    margin: 0.2,
+    margin: SLIDES.margin,
     mining: "semi-hard",
-    schedule: zf
-      ? { kind: "step", start: 0.05, end: 0.00015, stages: 6 }
-      : { kind: "plateau", start: 0.01, min: 0.00003, factor: 0.1, patience: 10, minDelta: 1e-4 },
+    schedule: zf ? { kind: "step", start: slides.lrStart, end: slides.lrEnd, stages: 6 } : {
+      kind: "plateau",
+      start: slides.lrStart,
+      min: slides.lrEnd,
+      factor: 0.1,
+      patience: 10,
+      minDelta: 1e-4,
+    },
     optimizer: "sgd",
     momentum: 0,
     augment: { rotation: 10, shift: 0.1, zoom: 0.1, flip: true },
     seed: 42,
-    distanceEpochs: zf ? [72, 230] : [90, 400],
+    distanceEpochs: [...slides.histogramEpochs],
     distanceImages: 2000,
     distancePairs: 10000,
     embedBatchSize: 64,

@@ -11,6 +11,8 @@
  * Classification-loss pretraining is a different method and is not among them.
  */
 import { PROFILE_SETTINGS } from "../profiles.ts";
+import { scaledEpochs } from "../slides/compare.ts";
+import { SLIDES_NETWORKS } from "../slides/numbers.ts";
 import { type ModelKind, type TrainConfig, trainingConfig } from "./config.ts";
 import { PILOT_HELD_OUT } from "./heldout.ts";
 
@@ -164,11 +166,11 @@ export function referenceConfig(model: ModelKind, steps: number): TrainConfig {
   const { heldOut: _pilotsOnly, ...rest } = cfg;
   const epochs = Math.ceil(steps / REFERENCE_BATCHES_PER_EPOCH);
   // ++/+− snapshots at the slides' two epochs (ZF 72 and 230 of 230, Inception 90 and 400 of 421), scaled.
-  const [slideAt, slideOf]: [number[], number] = model === "zf" ? [[72, 230], 230] : [[90, 400], 421];
+  const slides = SLIDES_NETWORKS[model];
   return {
     ...rest,
     epochs,
-    distanceEpochs: slideAt.map((e) => Math.max(1, Math.round((e * epochs) / slideOf))),
+    distanceEpochs: scaledEpochs(slides.histogramEpochs, slides.epochs, epochs),
     distanceImages: 1000,
     batchesPerEpoch: REFERENCE_BATCHES_PER_EPOCH,
     heldOutImages: { ...REFERENCE_HELD_OUT_IMAGES },

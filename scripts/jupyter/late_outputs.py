@@ -19,6 +19,10 @@ message (Deno.jupyter.broadcast, whose parent is the request running or last run
 Deno.exit throw instead of ending the kernel. An `error` message for a cell whose reply was "ok" then
 fails the run naming that cell; a kernel that dies anyway is reported with the cell that was running.
 With `failed_copy` set, a failed run writes the notebook executed so far there.
+
+It records no clock times: nbclient would store each cell's start and end times in the cell's metadata
+(`record_timing`), so every run would change the committed notebooks even where no output changed, and
+they would carry the machine's clock. Timings a previous run left there are removed.
 """
 
 import os
@@ -29,7 +33,7 @@ import nbformat
 from nbclient.exceptions import CellExecutionComplete, CellExecutionError, DeadKernelError
 from nbclient.util import ensure_async
 from nbconvert.preprocessors import ExecutePreprocessor, coalesce_streams
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 # After the last cell: stop once no message came for QUIET s, and after MAX_DRAIN s in any case.
 QUIET = 0.5
@@ -56,6 +60,7 @@ class LateOutputExecutor(ExecutePreprocessor):
     """ExecutePreprocessor that files late kernel messages under the cell they belong to."""
 
     failed_copy = Unicode("", help="Where a failed run writes the notebook executed so far").tag(config=True)
+    record_timing = Bool(False, help="Store each cell's execution times in its metadata (off)").tag(config=True)
 
     def __init__(self, **kw):
         super().__init__(**kw)
@@ -65,6 +70,8 @@ class LateOutputExecutor(ExecutePreprocessor):
         self._lost = []  # (cell, error message content) of every error message that arrived
 
     def preprocess(self, nb, resources=None, km=None):
+        for c in nb.cells:
+            c.get("metadata", {}).pop("execution", None)  # an earlier run's clock times
         code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         self._last_code = code[-1] if code else -1
         try:

@@ -147,7 +147,7 @@ Deno.test("chooseUnseenPeople refuses a one-photo person up front, before any ph
       "Carol",
       2,
     ]]]);
-    equal(c.description, `2 people from your own photos in ${own} (5 photos).`);
+    equal(c.description, `2 people from your own photos in ${displayPath(own)} (5 photos).`);
   } finally {
     Deno.removeSync(join(own, ".."), { recursive: true });
   }

@@ -1,7 +1,12 @@
-import { deepEqual, equal, ok, rejects } from "../assert.ts";
+import { deepEqual, equal, match, ok, rejects } from "../assert.ts";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { distanceSnapshots, lossTable } from "../../lib/notebook/network_report.ts";
+import {
+  collapsedLoss,
+  distanceSnapshots,
+  lossTable,
+  trainingCurve,
+} from "../../lib/notebook/network_report.ts";
 import { trainingConfig } from "../../lib/training/config.ts";
 import type { HistoryRow } from "../../lib/training/checkpoint.ts";
 import type { TrainResult } from "../../lib/training/loop.ts";
@@ -34,7 +39,15 @@ Deno.test("lossTable writes the history and the loss at the slides' epochs mappe
     const t = pl.readCSV(Deno.readTextFileSync(join(out, "loss_table.csv")));
     deepEqual(t.getColumn("epoch").toArray(), [1, 10], "slide epochs 1 and 230 of 230 → 1 and 10 of 10");
     deepEqual(t.getColumn("loss").toArray(), [0.2, 0.2 - 0.09]);
+    deepEqual(t.getColumn("slides_loss").toArray(), [0.196, 0.034], "the slides' own loss beside ours");
     equal(pl.readCSV(Deno.readTextFileSync(join(out, "history.csv"))).height, 10);
+    const shown = String(lossTable(fakeRun(out), [1, 10, 25, 50, 100, 230], out));
+    match(shown, /\| slide epoch \| loss \(slides\) \| epoch here \| loss here \|/);
+    match(shown, /\| 25 \| 0\.0920 \| 1 \| 0\.2000 \|/);
+    // An epoch the slides' table does not list has no slides' loss.
+    lossTable(fakeRun(out), [72], out);
+    const one = pl.readCSV(Deno.readTextFileSync(join(out, "loss_table.csv")));
+    ok(Number.isNaN(one.getColumn("slides_loss").toArray()[0] as number));
   } finally {
     Deno.removeSync(out, { recursive: true });
   }
@@ -53,18 +66,53 @@ Deno.test("distanceSnapshots finds the threshold per saved epoch, and names a mi
         JSON.stringify(snap(e)),
       );
     }
-    const { figures } = await distanceSnapshots(run, [72, 230], dir);
+    // Epoch 10's distances lie further right: the ++ and the +− medians both grow by 0.5.
+    Deno.writeTextFileSync(
+      join(dir, "distances", "epoch_0010.json"),
+      JSON.stringify({ epoch: 10, positive: [0.7, 1.0, 1.4], negative: [1.6, 2.0, 2.5] }),
+    );
+    const { figures, figure, shift } = await distanceSnapshots(run, [72, 230], dir);
     equal(figures.length, 2);
+    // Both separate figures and the two-panel one share the x range 0–2.5 (the largest distance).
+    for (const f of [...figures, figure]) {
+      match(f.svg, /X-axis titled 'squared L2 distance' for a linear scale with values from 0\.0 to 2\.5/);
+    }
+    equal((figure.svg.match(/class="mark-rect role-mark/g) ?? []).length, 2, "two panels");
+    equal(figure.svgPath, join(dir, "distances_by_epoch.svg"));
+    deepEqual([shift!.positive.direction, shift!.negative.direction], ["right", "right"]);
+    match(shift!.sentence, /^From epoch 3 to epoch 10, /);
     const t = pl.readCSV(Deno.readTextFileSync(join(dir, "distance_thresholds.csv")));
     deepEqual(t.getColumn("epoch here").toArray(), [3, 10]);
     deepEqual(t.getColumn("balanced accuracy").toArray(), [1, 1]);
-    for (const th of t.getColumn("threshold").toArray() as number[]) {
-      ok(th > 0.9 && th < 1.1, `threshold ${th}`);
-    }
+    const [th3, th10] = t.getColumn("threshold").toArray() as number[];
+    ok(th3 > 0.9 && th3 < 1.1, `threshold ${th3}`);
+    ok(th10 > 1.4 && th10 < 1.6, `threshold ${th10}`);
     await rejects(
       () => distanceSnapshots(run, [100], dir),
       /no distance snapshot for epoch 4 .*saved: 3, 10/,
     );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("trainingCurve: the loss axis runs from 0 past the margin, with the slides' loss scaled onto the run", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const run = fakeRun(dir);
+    equal(collapsedLoss(run.config), 0.2);
+    equal(collapsedLoss({ ...run.config, loss: { softMargin: true } }), Math.LN2);
+    const f = await trainingCurve(run, "ZF", dir);
+    equal(f.pngPath, join(dir, "loss_curve.png"));
+    match(f.svg, /Y-axis titled 'loss' for a linear scale with values from 0\.00 to 0\.20/);
+    match(f.svg, /Y-axis titled 'share of triplets' for a linear scale with values from 0\.0 to 1\.0/);
+    match(f.svg, /margin 0\.2: every face at one point/);
+    match(f.svg, /slides \(the slides' epochs × 10\/230\)/);
+    // The slides' six points: ZF's epoch 230 sits at this run's epoch 10, its loss 0.034.
+    match(f.svg, /aria-label="epoch: 10; loss: 0\.034; series: slides/);
+    match(f.svg, /aria-label="epoch: 0\.04\d*; loss: 0\.196; series: slides/, "epoch 1 of 230 at 10/230");
+    const plain = await trainingCurve(run, "ZF", dir, { slides: false });
+    ok(!plain.svg.includes("series: slides"));
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -1,6 +1,6 @@
 import pl from "nodejs-polars";
-import { equal, match } from "../assert.ts";
-import { markdownTable, saveCsv, showTable } from "../../lib/notebook/output.ts";
+import { deepEqual, equal, match } from "../assert.ts";
+import { markdownTable, saveCsv, showMarkdown, showTable } from "../../lib/notebook/output.ts";
 import { join } from "node:path";
 
 Deno.test("markdownTable formats integers with separators, floats with fixed digits, and right-aligns numbers", () => {
@@ -30,6 +30,15 @@ Deno.test("showTable gives the kernel HTML with every cell, escaped", () => {
   );
   equal((bundle["text/html"].match(/<tr>/g) ?? []).length, 3);
   match(String(t), /\*\*T\*\*/);
+});
+
+Deno.test("showMarkdown gives the kernel Markdown, not a quoted string", () => {
+  const m = showMarkdown("the gap **grew**");
+  deepEqual(m[Symbol.for("Jupyter.display")](), {
+    "text/markdown": "the gap **grew**",
+    "text/plain": "the gap **grew**",
+  });
+  equal(String(m), "the gap **grew**");
 });
 
 Deno.test("saveCsv round-trips through polars", () => {

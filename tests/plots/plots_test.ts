@@ -61,8 +61,12 @@ function checkFigure(f: Figure, dir: string, name: string): void {
 Deno.test("every figure type renders to SVG and PNG with the expected marks", async () => {
   const dir = Deno.makeTempDirSync();
   try {
-    // Sizes 1,1,1 | 2 | 3,3 | 7 | 150 → 5 non-empty bins of the default edges.
-    let f = await classSizeHistogram([1, 1, 1, 2, 3, 3, 7, 150], { dir });
+    // Sizes 1,1,1 | 2 | 3,3 | 7 | 150 → 5 non-empty bins of these edges (the default is one bar per
+    // size: tests/plots/charts_test.ts).
+    let f = await classSizeHistogram([1, 1, 1, 2, 3, 3, 7, 150], {
+      dir,
+      edges: [1, 2, 3, 4, 5, 6, 11, 21, 51, 101],
+    });
     checkFigure(f, dir, "class_sizes");
     deepEqual(marks(f.svg), { rect: [5], text: [5] });
     match(f.svg, /101–150/);

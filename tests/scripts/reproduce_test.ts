@@ -8,6 +8,7 @@ import {
   listNotebooks,
   parseCellError,
 } from "../../scripts/notebook_runner.ts";
+import { notebookOutputProblems } from "../../scripts/notebook_outputs.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -65,6 +66,7 @@ Deno.test("checkExpectedFigures lists exactly the missing files", () => {
 interface Cell {
   cell_type: string;
   source: string;
+  metadata?: Record<string, unknown>;
   outputs?: { output_type: string; data?: Record<string, string | string[]>; text?: string | string[] }[];
 }
 
@@ -89,7 +91,7 @@ async function executeCells(
       cells: cells.map((c, i) => ({
         ...c,
         id: `cell-${i}`,
-        metadata: {},
+        metadata: c.metadata ?? {},
         ...(c.cell_type === "code" ? { execution_count: null, outputs: [] } : {}),
       })),
       metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
@@ -141,6 +143,21 @@ Deno.test({
       (c.outputs ?? []).map((o) => text(o.data?.["text/plain"] ?? o.text).replace(/x+$/, ""))
     );
     deepEqual(heads, [...Array.from({ length: n }, (_, i) => [`cell ${i} `]), ["last\n"]]);
+  },
+});
+
+Deno.test({
+  name: "executeNotebook records no clock times, and removes those an earlier run left in a cell's metadata",
+  ignore: !jupyter,
+  fn: async () => {
+    const earlier = { execution: { "iopub.execute_input": "2026-11-28T07:39:39.914000Z" }, tags: ["keep"] };
+    const r = await executeCells([
+      { cell_type: "code", source: 'console.log("a")', metadata: earlier },
+      { cell_type: "code", source: '({ [Symbol.for("Jupyter.display")]: () => ({ "text/plain": "b" }) })' },
+    ]);
+    equal(r.code, 0, r.stderr);
+    deepEqual(r.cells?.map((c) => c.metadata), [{ tags: ["keep"] }, {}]);
+    deepEqual(notebookOutputProblems({ cells: r.cells }), [], "a clean executed notebook");
   },
 });
 
