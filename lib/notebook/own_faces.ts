@@ -125,14 +125,14 @@ export function knownStrangerSplit(
   return { known, train, test, stranger, single, heldOut, spec, notes };
 }
 
-/** One held-out photo in notebook 05's table. */
-export interface HeldOutPrediction {
+/** One held-out photo in notebook 05's table (a type, not an interface, so rows pass as showTable/saveCsv rows). */
+export type HeldOutPrediction = {
   photo: string;
   person: string;
   predicted: string;
   confidence: number;
   "p(true person)": number;
-}
+};
 
 /**
  * The fitted classifier's most probable person for each photo in `rows` (indices into the n × dim
@@ -239,14 +239,15 @@ export function assignGroupFaces(
   return { assigned, stray, missed };
 }
 
-/** How well one network's embeddings separate the unseen people (one row of notebook 05's table). */
-export interface SeparationRow {
+/** How well one network's embeddings separate the unseen people (one row of notebook 05's table; a type, not an
+ * interface, so rows pass as showTable/saveCsv rows). */
+export type SeparationRow = {
   network: string;
   "mean d² same": number;
   "mean d² different": number;
   threshold: number;
   "balanced accuracy": number;
-}
+};
 
 /**
  * All same-person (++) against all different-person (+−) squared distances, per network: their
