@@ -5,6 +5,7 @@
  * and checked claims (lib/slides/), and the few functions of other folders every notebook's set-up needs.
  */
 export * from "./evaluation.ts";
+export * from "./findings.ts";
 export * from "./network_report.ts";
 export * from "./output.ts";
 export * from "./own_faces.ts";
