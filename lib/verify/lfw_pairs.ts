@@ -152,3 +152,25 @@ export function unseenPairIndices(pairs: Pair[], trained: ReadonlySet<string>): 
   });
   return out;
 }
+
+/**
+ * The distances and same/different flags of the pairs of group `g` (e.g. pairsDevTrain or pairsDevTest
+ * after pairs.txt's folds), in their order; `distances` has one entry per pair of `p`.
+ */
+export function pairsOfGroup(
+  p: Pick<PairImages, "same" | "group">,
+  distances: ArrayLike<number>,
+  g: number,
+): { distances: number[]; same: boolean[] } {
+  if (distances.length !== p.group.length) {
+    throw new RangeError(`${distances.length} distances for ${p.group.length} pairs`);
+  }
+  const out = { distances: [] as number[], same: [] as boolean[] };
+  for (let i = 0; i < p.group.length; i++) {
+    if (p.group[i] !== g) continue;
+    out.distances.push(distances[i]);
+    out.same.push(p.same[i]);
+  }
+  if (out.same.length === 0) throw new RangeError(`no pairs in group ${g}`);
+  return out;
+}

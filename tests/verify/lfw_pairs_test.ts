@@ -5,6 +5,7 @@ import type { FaceSet } from "../../lib/data/faceset.ts";
 import {
   firstPairsPerGroup,
   pairImages,
+  pairsOfGroup,
   selectPairs,
   trainingOverlap,
   unseenPairIndices,
@@ -93,6 +94,23 @@ Deno.test("selectPairs keeps the chosen pairs and renumbers their groups densely
   deepEqual(s.same, [true, true]);
   deepEqual(Array.from(s.group), [0, 1]);
   throws(() => selectPairs(p, [3]), /outside 0…2/);
+});
+
+Deno.test("pairsOfGroup takes one group's distances and flags, in order, with the pairs' own distances", () => {
+  const all = tinyLfw({ Ann: 3, Bob: 1, Cid: 2 });
+  const p = pairImages([
+    [same("Ann", 1, 2), diff("Ann", 1, "Bob", 1)],
+    [same("Cid", 1, 2), diff("Bob", 1, "Cid", 2), same("Ann", 2, 3)],
+    [diff("Ann", 3, "Cid", 1)],
+  ], all);
+  // Distance of pair i: the sum of its two images' pixels (their LFW rows), so each entry says which pair it is.
+  const d = Array.from(p.a, (a, i) => p.faces.pixels[a] + p.faces.pixels[p.b[i]]);
+  const g1 = pairsOfGroup(p, Float64Array.from(d), 1);
+  deepEqual(g1.distances, [4 + 5, 3 + 5, 1 + 2]);
+  deepEqual(g1.same, [true, false, true]);
+  deepEqual(pairsOfGroup(p, d, 2), { distances: [2 + 4], same: [false] });
+  throws(() => pairsOfGroup(p, d, 3), /no pairs in group 3/);
+  throws(() => pairsOfGroup(p, d.slice(1), 0), /5 distances for 6 pairs/);
 });
 
 Deno.test("firstPairsPerGroup keeps the first same and different pairs of each group", () => {
