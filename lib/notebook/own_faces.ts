@@ -7,8 +7,11 @@
 import { pairDistanceDistributions, separatingThreshold } from "../analysis/distances.ts";
 import type { ClassifierSpec } from "../classify/classifiers.ts";
 import { type FittedClassifier, rankClasses } from "../classify/fit.ts";
-import { groupByLabel } from "../data/faceset.ts";
+import { type FaceSet, groupByLabel } from "../data/faceset.ts";
 import { type Box, type Face, type GroupPhoto, memberAt } from "../faces/mod.ts";
+import type { ImageBlock } from "../models/embed.ts";
+import type { Thumbnail } from "../plots/images.ts";
+import { basename } from "node:path";
 import { Rng } from "../rng.ts";
 
 /** Rows `indices` of an n × dim block, in that order. */
@@ -291,4 +294,56 @@ export function betterNetwork(rows: SeparationRow[]): { network: string; tie: bo
       ? `both networks separate these people equally well; using ${best.network}`
       : `better on these people: ${best.network}`,
   };
+}
+
+/** Image `i` of a face block as a thumbnail for `faceGrid` (its pixels are a view, not a copy). */
+export function faceThumbnail(faces: ImageBlock, i: number, label?: string): Thumbnail {
+  if (!Number.isInteger(i) || i < 0 || i >= faces.n) {
+    throw new RangeError(`image ${i} outside 0…${faces.n - 1}`);
+  }
+  const px = faces.height * faces.width;
+  return {
+    pixels: faces.pixels.subarray(i * px, (i + 1) * px),
+    width: faces.width,
+    height: faces.height,
+    label,
+  };
+}
+
+/**
+ * Up to `perRow` crops of each person, one row per person in label order, captioned with the photo's
+ * file name (the first also with the person's name): what the networks see. A person with fewer crops
+ * repeats their first, so rows stay aligned; a person with none is left out. `columns` is the row length.
+ */
+export function personThumbnails(
+  faces: Pick<FaceSet, "pixels" | "n" | "height" | "width" | "labels" | "classNames" | "paths">,
+  perRow = 6,
+): { thumbnails: Thumbnail[]; columns: number } {
+  if (!Number.isInteger(perRow) || perRow < 1) {
+    throw new RangeError(`perRow must be a positive integer, got ${perRow}`);
+  }
+  const members = groupByLabel(faces.labels);
+  if (members.size === 0) throw new RangeError("personThumbnails: no faces");
+  const columns = Math.min(perRow, Math.max(...[...members.values()].map((m) => m.length)));
+  const thumbnails = faces.classNames.flatMap((name, c) => {
+    const rows = (members.get(c) ?? []).slice(0, columns);
+    if (rows.length === 0) return [];
+    return Array.from({ length: columns }, (_, k) => {
+      const i = rows[k] ?? rows[0];
+      const file = basename(faces.paths[i]);
+      return faceThumbnail(faces, i, k === 0 ? `${name}: ${file}` : file);
+    });
+  });
+  return { thumbnails, columns };
+}
+
+/** Square crops (e.g. `cropFace`'s, size × size grayscale) stacked into one block for `embed`. */
+export function stackCrops(crops: Uint8Array[], size = 96): ImageBlock {
+  const px = size * size;
+  const pixels = new Uint8Array(crops.length * px);
+  crops.forEach((c, k) => {
+    if (c.length !== px) throw new RangeError(`crop ${k} has ${c.length} pixels, not ${size}×${size}`);
+    pixels.set(c, k * px);
+  });
+  return { pixels, n: crops.length, height: size, width: size };
 }

@@ -8,11 +8,14 @@ import {
   assignGroupFaces,
   betterNetwork,
   examplePairs,
+  faceThumbnail,
   gatherRows,
   heldOutPredictions,
   holdOutSplit,
   knownStrangerSplit,
+  personThumbnails,
   separationTable,
+  stackCrops,
 } from "../../lib/notebook/own_faces.ts";
 import { fitClassifier } from "../../lib/classify/fit.ts";
 
@@ -229,4 +232,57 @@ Deno.test("heldOutPredictions: a 1-NN on points in the plane, one of them miscla
   ]);
   equal(r.accuracy, 2 / 3);
   ok(Number.isNaN(heldOutPredictions(clf, x, 2, [], { labels, paths }, ["Ann", "Bob"]).accuracy));
+});
+
+// A block of 2×3 images whose every pixel is 10 × the image's row plus its position: a pixel says where it came from.
+function tinyBlock(labels: number[], classNames: string[]) {
+  const px = 6;
+  return {
+    pixels: Uint8Array.from({ length: labels.length * px }, (_, t) => 10 * Math.floor(t / px) + (t % px)),
+    n: labels.length,
+    height: 2,
+    width: 3,
+    labels: Int32Array.from(labels),
+    classNames,
+    paths: labels.map((l, i) => `people/${classNames[l]}/photo_${i}.jpg`),
+  };
+}
+
+Deno.test("faceThumbnail gives image i's pixels and size", () => {
+  const b = tinyBlock([0, 1, 0], ["Ann", "Bob"]);
+  const t = faceThumbnail(b, 2, "x");
+  deepEqual(Array.from(t.pixels), [20, 21, 22, 23, 24, 25]);
+  deepEqual([t.width, t.height, t.label], [3, 2, "x"]);
+  throws(() => faceThumbnail(b, 3), /image 3 outside 0…2/);
+});
+
+Deno.test("personThumbnails: one row per person, the first captioned with the name, short rows padded with the first crop", () => {
+  // Ann: images 0, 2, 3; Bob: image 1; Cid has no crop and is left out.
+  const b = tinyBlock([0, 1, 0, 0], ["Ann", "Bob", "Cid"]);
+  const all = personThumbnails(b);
+  equal(all.columns, 3);
+  deepEqual(all.thumbnails.map((t) => t.label), [
+    "Ann: photo_0.jpg",
+    "photo_2.jpg",
+    "photo_3.jpg",
+    "Bob: photo_1.jpg",
+    "photo_1.jpg",
+    "photo_1.jpg",
+  ]);
+  deepEqual(all.thumbnails.map((t) => t.pixels[0] / 10), [0, 2, 3, 1, 1, 1]);
+  const two = personThumbnails(b, 2);
+  equal(two.columns, 2);
+  deepEqual(two.thumbnails.map((t) => t.pixels[0] / 10), [0, 2, 1, 1]);
+  throws(() => personThumbnails(b, 0), /perRow must be a positive integer/);
+});
+
+Deno.test("stackCrops lays the crops out one after another and rejects a crop of the wrong size", () => {
+  const crops = [Uint8Array.from([1, 2, 3, 4]), Uint8Array.from([5, 6, 7, 8]), Uint8Array.from([9, 9, 9, 9])];
+  const block = stackCrops(crops, 2);
+  deepEqual([block.n, block.height, block.width], [3, 2, 2]);
+  deepEqual(Array.from(block.pixels), [1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9]);
+  // Each image of the block is the crop it came from.
+  crops.forEach((c, k) => deepEqual(faceThumbnail(block, k).pixels, c));
+  equal(stackCrops([], 96).n, 0);
+  throws(() => stackCrops([new Uint8Array(96 * 96), new Uint8Array(5)]), /crop 1 has 5 pixels, not 96×96/);
 });
