@@ -59,6 +59,23 @@ export interface Bar {
   hi?: number;
 }
 
+/** One result beside the slides' number for the same thing (null where the slides have none). */
+export interface HereVsSlides {
+  label: string;
+  mean: number;
+  /** Drawn as an error bar mean ± std. */
+  std: number;
+  slides: number | null;
+}
+
+/** Bars of group "here" (mean ± std) and, where the slides have a number, group "slides" beside them. */
+export function hereVsSlidesBars(rows: HereVsSlides[]): Bar[] {
+  return rows.flatMap(({ label, mean, std, slides }) => [
+    { label, group: "here", value: mean, lo: mean - std, hi: mean + std },
+    ...(slides === null ? [] : [{ label, group: "slides", value: slides }]),
+  ]);
+}
+
 export interface BarChartOptions extends FigureOptions {
   /** Title of the value axis (default "value"). */
   valueTitle?: string;

@@ -137,6 +137,26 @@ export function standardError(values: ArrayLike<number>): number {
   return Math.sqrt(ss / (k - 1) / k);
 }
 
+/** The distances of the same-person pairs and of the different-person pairs, each in their order. */
+export function splitBySame(
+  distances: ArrayLike<number>,
+  same: ArrayLike<boolean>,
+): { same: number[]; different: number[] } {
+  if (distances.length !== same.length) {
+    throw new RangeError(`${distances.length} distances for ${same.length} same/different flags`);
+  }
+  const out = { same: [] as number[], different: [] as number[] };
+  for (let i = 0; i < distances.length; i++) (same[i] ? out.same : out.different).push(distances[i]);
+  return out;
+}
+
+/** The mean over folds of the threshold each fold chose: one τ to draw over all pairs' distances. */
+export function meanThreshold(r: Pick<VerificationResult, "bestThresholds">): number {
+  const t = r.bestThresholds;
+  if (t.length === 0) throw new RangeError("no fold thresholds to average");
+  return t.reduce((a, b) => a + b, 0) / t.length;
+}
+
 function summary(v: number[]): Summary {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);

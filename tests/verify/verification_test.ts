@@ -5,9 +5,11 @@ import {
   equalErrorRate,
   evaluateDevSplit,
   evaluatePairs,
+  meanThreshold,
   pairDistances,
   pairFolds,
   rocFrame,
+  splitBySame,
   thresholdGrid,
   verificationSummaryFrame,
 } from "../../lib/verify/verification.ts";
@@ -171,4 +173,17 @@ Deno.test("pairDistances and input errors", () => {
   throws(() => evaluatePairs([0.1, 0.2], [true]), /2 distances but 1/);
   throws(() => evaluatePairs([0.1, NaN], [true, false], { folds: 2 }), /pair 1 is NaN/);
   throws(() => evaluatePairs([0.1, 0.2], [true, false], { folds: 2, thresholds: [1, 0.5] }), /must increase/);
+});
+
+Deno.test("splitBySame keeps each kind's distances in order and rejects mismatched lengths", () => {
+  const d = Float64Array.from([0.5, 1.5, 0.25, 2, 1]);
+  deepEqual(splitBySame(d, [true, false, true, false, false]), { same: [0.5, 0.25], different: [1.5, 2, 1] });
+  deepEqual(splitBySame([], []), { same: [], different: [] });
+  throws(() => splitBySame(d, [true]), /5 distances for 1 same\/different flags/);
+});
+
+Deno.test("meanThreshold averages the folds' thresholds (the mean, not the median)", () => {
+  equal(meanThreshold({ bestThresholds: [0.5, 1, 1.5] }), 1);
+  equal(meanThreshold({ bestThresholds: [0, 0, 3] }), 1);
+  throws(() => meanThreshold({ bestThresholds: [] }), /no fold thresholds/);
 });
