@@ -1,10 +1,12 @@
 /**
  * Score a View 1 network (issue #16) on LFW's pairsDevTest.txt, whose people it never saw:
  *
- *   deno task view1 -- --model zf|inception [--run DIR] [--out DIR]
+ *   deno task view1 -- --model zf|inception [--run DIR | --weights DIR] [--out DIR]
  *
  * Loads the checkpoint of a View 1 training run (default `$FACENET_MODELS/<model>-view1-reference`, the
- * folder `deno task train -- --model M --recipe reference --steps N --people view1` writes), rebuilds
+ * folder `deno task train -- --model M --recipe reference --steps N --people view1` writes) or, with
+ * --weights (and by default when there is no such run), a shipped View 1 network
+ * (`weights/reference/view1-<model>`, its files checked against manifest.json's SHA-256); rebuilds
  * what it trained on and checks that no test person is among them, chooses among plain/flip-averaged
  * embeddings with or without a fitted WCCN/LDA metric on the held-out dev-train people, and scores the
  * chosen variant and the plain embedding on the 1,000 test pairs (lib/verify/view1_eval.ts). Writes, in
@@ -17,9 +19,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setupBackend } from "../lib/backend.ts";
-import { displayPath, figuresRoot } from "../lib/config.ts";
+import { displayPath, figuresRoot, referenceWeightsRoot } from "../lib/config.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { isModelKind } from "../lib/models/networks.ts";
+import { loadShipped, MANIFEST } from "../lib/reference/mod.ts";
 import { CHECKPOINT, loadCheckpoint, runFolder } from "../lib/training/mod.ts";
 import { evaluateView1 } from "../lib/verify/view1_eval.ts";
 import { saveView1Results } from "../lib/verify/view1_results.ts";
@@ -27,10 +30,11 @@ import { view1RunName } from "../lib/verify/view1.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import { exitWith } from "./exit.ts";
 
-const USAGE = "usage: deno task view1 -- --model zf|inception [--run DIR] [--out DIR]";
+const USAGE = "usage: deno task view1 -- --model zf|inception [--run DIR | --weights DIR] [--out DIR]";
 const OPTIONS = {
   model: { type: "string" },
   run: { type: "string" },
+  weights: { type: "string" },
   out: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -48,28 +52,42 @@ async function main(): Promise<number> {
   }
   const model = v.model ?? "";
   if (!isModelKind(model)) exitWithUsage("--model must be zf or inception", USAGE);
+  if (v.run !== undefined && v.weights !== undefined) {
+    exitWithUsage("give --run or --weights, not both", USAGE);
+  }
   const runDir = v.run ?? runFolder(view1RunName(model));
+  const shipped = v.weights ?? join(referenceWeightsRoot(), `view1-${model}`);
   const out = v.out ?? join(figuresRoot(), FIGURES);
-  if (!existsSync(join(runDir, CHECKPOINT))) {
+  const useShipped = v.weights !== undefined ||
+    (v.run === undefined && !existsSync(join(runDir, CHECKPOINT)) && existsSync(join(shipped, MANIFEST)));
+  if (!useShipped && !existsSync(join(runDir, CHECKPOINT))) {
     throw new Error(
       `${displayPath(runDir)} has no checkpoint (${CHECKPOINT}/): train the View 1 network first with ` +
-        `\`deno task train -- --model ${model} --recipe reference --steps N --people view1\`, or pass --run DIR`,
+        `\`deno task train -- --model ${model} --recipe reference --steps N --people view1\`, or pass --run DIR ` +
+        `or --weights DIR (a shipped folder)`,
     );
   }
   await setupBackend();
-  const ck = await loadCheckpoint(runDir);
+  const ck = useShipped ? await loadShipped(shipped) : await loadCheckpoint(runDir);
+  const source = useShipped ? shipped : runDir;
   if (!ck) throw new Error(`${displayPath(runDir)} has no checkpoint`);
   if (ck.state.config.model !== model) {
     ck.model.dispose();
-    exitWithUsage(`${displayPath(runDir)} holds a ${ck.state.config.model} network, not ${model}`, USAGE);
+    exitWithUsage(`${displayPath(source)} holds a ${ck.state.config.model} network, not ${model}`, USAGE);
   }
   const network = NETWORK_NAMES[model];
   console.log(
-    `${network}: ${displayPath(runDir)}, epoch ${ck.state.epoch}/${ck.state.config.epochs}` +
+    `${network}: ${displayPath(source)}${
+      useShipped ? " (shipped, SHA-256 checked)" : ""
+    }, epoch ${ck.state.epoch}/${ck.state.config.epochs}` +
       (ck.state.epoch < ck.state.config.epochs ? " (NOT finished)" : ""),
   );
   const all = await loadLfwFaces();
-  const r = await evaluateView1(ck.model, ck.state, all, { network, runDir, log: (s) => console.log(s) });
+  const r = await evaluateView1(ck.model, ck.state, all, {
+    network,
+    runDir: source,
+    log: (s) => console.log(s),
+  });
   ck.model.dispose();
   for (const row of r.variants) {
     console.log(

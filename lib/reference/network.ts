@@ -232,3 +232,18 @@ export async function referenceNetwork(
   if (!loc) throw noReference(kind, opts);
   return await loadReference(loc, opts);
 }
+
+/**
+ * A shipped folder's network and training state, loaded after every file is checked against its
+ * manifest's SHA-256 (for shipped networks other than the two reference ones, such as View 1's).
+ */
+export async function loadShipped(
+  dir: string,
+): Promise<{ model: tfl.LayersModel; state: CheckpointState; manifest: Manifest }> {
+  const manifest = await verifyShipped(dir);
+  const stateFile = join(dir, SHIPPED_STATE);
+  const state = await readJson(stateFile);
+  if (state === undefined) throw new Error(`${stateFile}, listed in ${join(dir, MANIFEST)}, is missing`);
+  checkState(state, stateFile, dir);
+  return { model: await loadModel(dir), state, manifest };
+}
