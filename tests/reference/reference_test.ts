@@ -11,6 +11,7 @@ import { cachedEmbeddings, notebookNetwork } from "../../lib/notebook/pipeline.t
 import {
   canonicalJson,
   findReference,
+  loadShipped,
   MANIFEST,
   type Manifest,
   readManifest,
@@ -307,8 +308,17 @@ Deno.test("verifyShipped and referenceNetwork name a changed, missing or unliste
       return true;
     });
     await rejects(referenceNetwork("zf", opts), /weights\.bin is not the file/);
+    await rejects(loadShipped(to), /weights\.bin is not the file/);
     await Deno.writeFile(bin, good);
     await verifyShipped(to);
+    // loadShipped (View 1's shipped network): the same network and state as the run it came from.
+    const shipped = await loadShipped(to);
+    const own = await loadModel(join(runDir, "checkpoint"));
+    const [a, b] = [shipped.model, own].map((m) => (m.predict(probe()) as tf.Tensor).dataSync());
+    assertAllClose(a, b, 0);
+    equal(shipped.state.epoch, shipped.manifest.epochs.done);
+    shipped.model.dispose();
+    own.dispose();
 
     // A snapshot removed, the history edited.
     const snap = join(to, "distances", "epoch_0001.json");
