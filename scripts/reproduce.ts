@@ -13,8 +13,9 @@
  *
  * Each executed notebook is then checked for outputs it must not carry (scripts/notebook_outputs.ts): a
  * display that produced nothing, a machine's folders, clock times. These are warnings, listed per cell;
- * `--strict-outputs` makes them fail the run. (A warning by default until a smoke run has shown the
- * notebooks clean: the committed ones still print the data root as an absolute path.)
+ * `--strict-outputs` makes them fail the run; CI (.ci/run) uses it on the smoke run, whose notebooks came
+ * out clean. A warning by default: the committed (quick) notebooks predate the check and still print the
+ * data root as an absolute path until they are re-run.
  */
 import { existsSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
