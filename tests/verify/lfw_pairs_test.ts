@@ -10,26 +10,7 @@ import {
   trainingOverlap,
   unseenPairIndices,
 } from "../../lib/verify/lfw_pairs.ts";
-
-// A 1×1-pixel "LFW" whose pixel value is the image's row, so a gathered image says where it came from.
-function tinyLfw(people: Record<string, number>): FaceSet {
-  const paths: string[] = [], labels: number[] = [], classNames = Object.keys(people);
-  classNames.forEach((name, c) => {
-    for (let k = 1; k <= people[name]; k++) {
-      paths.push(lfwImagePath(name, k));
-      labels.push(c);
-    }
-  });
-  return {
-    pixels: Uint8Array.from(paths, (_, i) => i),
-    n: paths.length,
-    height: 1,
-    width: 1,
-    labels: Int32Array.from(labels),
-    classNames,
-    paths,
-  };
-}
+import { tinyLfw } from "./tiny_lfw.ts";
 
 let line = 1;
 const same = (name: string, n1: number, n2: number): Pair => ({

@@ -3,8 +3,6 @@ import { join } from "node:path";
 import { assertClose, deepEqual, equal, ok, SHARED_DATA, throws } from "../assert.ts";
 import { Rng } from "../../lib/rng.ts";
 import { l2Normalize } from "../../lib/analysis/vectors.ts";
-import type { FaceSet } from "../../lib/data/faceset.ts";
-import { lfwImagePath } from "../../lib/data/lfw.ts";
 import { loadDevPairs, loadNames, loadPairs, type Pair } from "../../lib/data/protocol.ts";
 import { fingerprint } from "../../lib/training/checkpoint.ts";
 import { trainingFaces } from "../../lib/training/loop.ts";
@@ -26,26 +24,7 @@ import {
   VIEW1_VARIANTS,
   view1Split,
 } from "../../lib/verify/view1_eval.ts";
-
-/** A 1×1-pixel "LFW": `people[name]` images each, pixel = row. */
-function tinyLfw(people: Record<string, number>): FaceSet {
-  const paths: string[] = [], labels: number[] = [], classNames = Object.keys(people);
-  classNames.forEach((name, c) => {
-    for (let k = 1; k <= people[name]; k++) {
-      paths.push(lfwImagePath(name, k));
-      labels.push(c);
-    }
-  });
-  return {
-    pixels: Uint8Array.from(paths, (_, i) => i % 256),
-    n: paths.length,
-    height: 1,
-    width: 1,
-    labels: Int32Array.from(labels),
-    classNames,
-    paths,
-  };
-}
+import { tinyLfw } from "./tiny_lfw.ts";
 
 const pair = (a: string, b: string, line: number): Pair => ({
   a: { name: a, number: 1 },
