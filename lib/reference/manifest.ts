@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import type { CodeVersion, GitState } from "../code_version.ts";
 import type { DataFingerprint, RunWarning } from "../training/checkpoint.ts";
 import type { ModelKind, TrainConfig } from "../training/config.ts";
 
@@ -20,12 +21,7 @@ export interface ShippedFile {
   bytes: number;
 }
 
-/** The git state of the repository that shipped the run. */
-export interface GitState {
-  commit: string;
-  /** Tracked files differed from `commit` (the shipped folder itself aside). */
-  dirty: boolean;
-}
+export type { GitState } from "../code_version.ts";
 
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
@@ -52,9 +48,13 @@ export interface Manifest {
   data: DataFingerprint;
   /** What computed the last epoch (a run resumed elsewhere records only its last backend). */
   backend: { name: string; device: string | null; microBatch: number | null };
-  /** The shipping repository's commit, or null when git could not tell (with the reason). */
+  /** The shipping repository's commit (tracked files outside the shipped folder compared with it),
+   * or null when git could not tell (with the reason). */
   git: GitState | null;
   gitError?: string;
+  /** The code that trained the run, each commit from the first epoch it trained (the checkpoint's
+   * record; a run resumed under newer code has several); null for runs that did not record it. */
+  trainedBy: CodeVersion[] | null;
   /** The command that trains the same run again (resumable: rerun it after an interruption). */
   command: string | null;
   /** The run folder's name and when its checkpoint was saved. */

@@ -7,8 +7,9 @@
  * whole, so a failed ship leaves the previous one intact.
  */
 import { copyFile, mkdir, readdir } from "node:fs/promises";
-import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import { displayPath, referenceWeightsRoot, REPO_ROOT } from "../config.ts";
+import { gitState } from "../code_version.ts";
 import { commitDir, freshTmpDir, recoverDir, writeAtomic } from "../files.ts";
 import { readModelArtifacts } from "../models/io.ts";
 import {
@@ -54,21 +55,6 @@ async function readState(runDir: string): Promise<CheckpointState> {
   }
   checkState(state, file, runDir);
   return state;
-}
-
-/** The commit of the repository at `root` and whether tracked files outside `except` differ from it. */
-export async function gitState(root: string = REPO_ROOT, except?: string): Promise<GitState> {
-  const git = async (...args: string[]) => {
-    const r = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "piped" }).output();
-    if (!r.success) throw new Error(`git ${args[0]} failed: ${new TextDecoder().decode(r.stderr).trim()}`);
-    return new TextDecoder().decode(r.stdout).trim();
-  };
-  const commit = await git("rev-parse", "HEAD");
-  const rel = except === undefined ? undefined : relative(root, resolve(except));
-  const inside = rel !== undefined && rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
-  const pathspec = inside ? ["--", ".", `:(exclude)${rel}`] : [];
-  const status = await git("status", "--porcelain", "--untracked-files=no", ...pathspec);
-  return { commit, dirty: status !== "" };
 }
 
 /** Every file under `dir`, as `/`-separated paths relative to it, sorted. */
@@ -178,6 +164,7 @@ export async function shipRun(
       },
       git,
       ...(gitError ? { gitError } : {}),
+      trainedBy: state.code ?? null,
       command: origin?.command ?? null,
       source: { run: basename(resolve(runDir)), savedAt: state.savedAt },
       shippedAt: new Date().toISOString(),

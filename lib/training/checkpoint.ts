@@ -9,6 +9,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import pl from "nodejs-polars";
 import { join } from "node:path";
 import { currentBackend } from "../backend.ts";
+import type { CodeVersion } from "../code_version.ts";
 import type { FaceSet } from "../data/faceset.ts";
 import { commitDir, freshTmpDir, recoverDir, writeCsv } from "../files.ts";
 import { folderSaveHandler, loadModel, type NamedTensor, readTensors, writeTensors } from "../models/io.ts";
@@ -58,6 +59,9 @@ export interface CheckpointState {
   microBatchUsed?: number;
   /** Warnings the run gave, each once (e.g. a collapse to the margin, collapse.ts); absent: none. */
   warnings?: RunWarning[];
+  /** The code that trained it, each commit from the first epoch it trained (lib/code_version.ts);
+   * absent in runs saved before this was recorded. */
+  code?: CodeVersion[];
   savedAt: string;
 }
 

@@ -18,6 +18,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import cliProgress from "cli-progress";
 import { join } from "node:path";
 import { currentBackend } from "../backend.ts";
+import { type CodeVersion, type GitState, gitStateOrNull, noteCodeVersion } from "../code_version.ts";
 import { displayPath, type Profile, profile as activeProfile } from "../config.ts";
 import type { FaceSet } from "../data/faceset.ts";
 import { computeBatchGradientsAsync } from "../gpu/train_step.ts";
@@ -118,6 +119,8 @@ interface Run {
   optimizer: tf.Optimizer;
   log: (line: string) => void;
   warn: (line: string) => void;
+  /** The code this process trains with (null where git cannot tell). */
+  code: GitState | null;
 }
 
 /** What changes from epoch to epoch (and is checkpointed). */
@@ -130,6 +133,8 @@ interface RunState {
   epoch: number;
   /** Warnings given so far (each kind once per run). */
   warnings: RunWarning[];
+  /** The code that trained it so far (lib/code_version.ts). */
+  code: CodeVersion[];
 }
 
 /** Per-epoch machinery: trainable variables, micro-batch size, read mode, progress bar. */
@@ -181,6 +186,7 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
     optimizer: makeOptimizer(cfg),
     log: opts.log ?? ((s: string) => console.log(s)),
     warn: opts.warn ?? ((s: string) => console.warn(s)),
+    code: await gitStateOrNull(),
   };
   const ck = opts.resume === false ? undefined : await loadCheckpoint(runDir);
   const st = ck ? await resumeRun(run, ck) : startRun(run);
@@ -240,7 +246,7 @@ function startRun(run: Run): RunState {
   const sched = initialSchedule(cfg.schedule);
   if (cfg.schedule.kind === "step") sched.lr = stepLearningRate(cfg.schedule, 1, cfg.epochs);
   if (perBatchSchedule(cfg.schedule)) sched.lr = warmupExpRate(cfg.schedule, 1);
-  return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0, warnings: [] };
+  return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0, warnings: [], code: [] };
 }
 
 /** The run's state from its checkpoint; refused (with the reason) for another config or other data. */
@@ -270,8 +276,8 @@ async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
       ? `Loaded the finished run ${displayPath(runDir)} (${epoch}/${cfg.epochs} epochs)`
       : `Resuming ${displayPath(runDir)} after epoch ${epoch} of ${cfg.epochs}`,
   );
-  const { rng, schedule, history, warnings = [] } = ck.state;
-  return { net: ck.model, rng: Rng.fromState(rng), sched: schedule, history, epoch, warnings };
+  const { rng, schedule, history, warnings = [], code = [] } = ck.state;
+  return { net: ck.model, rng: Rng.fromState(rng), sched: schedule, history, epoch, warnings, code };
 }
 
 function makeStepper(run: Run, net: tfl.LayersModel, showBar: boolean): Stepper {
@@ -339,6 +345,7 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
   st.sched = nextSchedule(cfg.schedule, st.sched, e, row.loss, cfg.epochs);
   if (perBatch) st.sched = { ...st.sched, lr: warmupExpRate(perBatch, e * batches + 1) };
   st.epoch = e;
+  st.code = noteCodeVersion(st.code, run.code, e);
   checkCollapse(run, st);
   await saveCheckpoint(run.runDir, st.net, run.optimizer, {
     version: 1,
@@ -352,6 +359,7 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
     device: currentBackend()?.device,
     microBatchUsed: stepper.micro,
     ...(st.warnings.length ? { warnings: st.warnings } : {}),
+    ...(st.code.length ? { code: st.code } : {}),
     savedAt: new Date().toISOString(),
   });
   writeHistoryCsv(join(run.runDir, "history.csv"), st.history);

@@ -247,6 +247,11 @@ Deno.test("ship: weights, history, state and snapshots with a manifest whose sha
     ).trim();
     equal(m.git?.commit, head);
     equal(typeof m.git?.dirty, "boolean");
+    // The code that trained it: this checkout, from epoch 1 (the run trained in this process).
+    deepEqual(m.trainedBy, state.code);
+    equal(m.trainedBy?.length, 1);
+    equal(m.trainedBy?.[0].commit, head);
+    equal(m.trainedBy?.[0].fromEpoch, 1);
     deepEqual(await readManifest(to), JSON.parse(JSON.stringify({ ...m, dir: undefined })));
 
     // The shipped model computes what the trained one did.
