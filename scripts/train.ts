@@ -89,6 +89,13 @@ async function main(): Promise<number> {
   }
   const steps = positiveInt("steps", values.steps);
   if (recipeName !== undefined && steps === undefined) exitWithUsage("--recipe needs --steps", USAGE);
+  if (people === "view1" && recipeName !== "reference") {
+    // View 1's network is the reference recipe on other people (lib/verify/view1.ts); nothing else is built.
+    exitWithUsage(
+      `--people view1 trains the reference recipe only (--recipe reference), not ${recipeName}`,
+      USAGE,
+    );
+  }
   const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
   if (minutes !== undefined && !(minutes > 0)) {
     exitWithUsage(`--minutes must be a positive number, got ${JSON.stringify(values.minutes)}`, USAGE);

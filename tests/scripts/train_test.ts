@@ -57,6 +57,10 @@ for (
     [["--run", "a/b"], /^--run: run name "a\/b" must be a plain folder name/],
     [["--profile", "huge"], /^--profile must be one of smoke, quick, full$/],
     [["--bogus"], /bogus/],
+    [
+      ["--recipe", "semihard-200", "--steps", "10", "--people", "view1"],
+      /^--people view1 trains the reference recipe only \(--recipe reference\), not semihard-200$/,
+    ],
   ] as [string[], RegExp][]
 ) {
   Deno.test(`train.ts --model zf ${args.join(" ")}: usage error, exit 2, nothing written`, async () => {
