@@ -29,6 +29,22 @@ export function findCellBySource(notebookPath: string, source: string): number |
   return i < 0 ? undefined : i;
 }
 
+/**
+ * A notebook's code cells as one TypeScript module, in order (the Deno kernel runs them as one module:
+ * top-level await, declarations shared across cells), each cell closed with `;` so that a cell ending
+ * in a bare expression (the kernel displays it) cannot run into the next. `deno check` on it catches a
+ * notebook calling the library wrongly without running it.
+ */
+export function notebookModule(notebookPath: string): string {
+  const nb = JSON.parse(readFileSync(notebookPath, "utf8")) as {
+    cells: { cell_type: string; source: string | string[] }[];
+  };
+  return nb.cells
+    .filter((c) => c.cell_type === "code")
+    .map((c, i) => `// code cell ${i}\n${Array.isArray(c.source) ? c.source.join("") : c.source}\n;\n`)
+    .join("");
+}
+
 /** Where one notebook's executed copy and figures go. */
 export interface NotebookTargets {
   /** Folder for the executed notebook; undefined: in place. */

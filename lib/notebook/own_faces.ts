@@ -13,6 +13,8 @@ import type { ImageBlock } from "../models/embed.ts";
 import type { Thumbnail } from "../plots/images.ts";
 import { basename } from "node:path";
 import { Rng } from "../rng.ts";
+import { squaredDistance } from "../analysis/vectors.ts";
+import { fromSquared } from "../slides/compare.ts";
 
 /** Rows `indices` of an n × dim block, in that order. */
 export function gatherRows(x: Float32Array, dim: number, indices: ArrayLike<number>): Float32Array {
@@ -206,6 +208,35 @@ export function examplePairs(labels: ArrayLike<number>, perKind: number, seed = 
     out.push({ i: p[rng.int(p.length)], j: q[rng.int(q.length)], same: false });
   }
   return out;
+}
+
+/**
+ * The example pairs as a table: each pair's people and photos, whether it is one person, and per network
+ * (embeddings in `embeddings`, `dim` numbers per image) the squared distance d² (ours) and the plain one
+ * d = √d² (the slides' convention).
+ */
+export function examplePairRows(
+  pairs: ExamplePair[],
+  faces: Pick<FaceSet, "labels" | "paths">,
+  names: readonly string[],
+  embeddings: Record<string, Float32Array>,
+  dim: number,
+): Record<string, string | number>[] {
+  return pairs.map((p) => {
+    const row: Record<string, string | number> = {
+      "person A": names[faces.labels[p.i]],
+      "photo A": basename(faces.paths[p.i]),
+      "person B": names[faces.labels[p.j]],
+      "photo B": basename(faces.paths[p.j]),
+      same: p.same ? "yes" : "no",
+    };
+    for (const [net, e] of Object.entries(embeddings)) {
+      const d = fromSquared(squaredDistance(e, p.i, e, p.j, dim));
+      row[`d² ${net}`] = d.squared;
+      row[`d ${net}`] = d.plain;
+    }
+    return row;
+  });
 }
 
 /** One group-photo member and the detected face taken for them. */

@@ -15,6 +15,8 @@
  * the standard error over the 10 folds (the LFW page's convention, and ours: standardError in
  * verification.ts); null when the source gives none.
  */
+import { standardError, type VerificationResult } from "./verification.ts";
+import type { View1SummaryRow } from "./view1_eval.ts";
 
 /** One published result. */
 export interface LiteratureEntry {
@@ -164,6 +166,41 @@ export interface OurResult {
   protocol: string;
   /** Whether the test pairs' people were unseen in training (View 1), or seen (the slides' pairs.txt). */
   unseenPeople: boolean;
+}
+
+/** The network's short name in chart labels. */
+function shortNet(network: string): string {
+  return network.replace("Zeiler&Fergus", "ZF");
+}
+
+/** Our View 1 headline rows (view1_results.ts `view1Headline`) as literature entries. */
+export function view1OurResults(headline: View1SummaryRow[]): OurResult[] {
+  return headline.map((s) => {
+    const net = String(s.network).replace(" (chosen)", "");
+    return {
+      method: net,
+      label: `ours: ${shortNet(net)} · LFW dev-train only · View 1, people unseen`,
+      accuracy: s["accuracy %"] / 100,
+      se: s.SE / 100,
+      trainedOn: `LFW peopleDevTrain only, ${s["training people"].toLocaleString("en-US")} people`,
+      protocol: "View 1 pairsDevTest, people unseen",
+      unseenPeople: true,
+    };
+  });
+}
+
+/** Our pairs.txt results of the slides-protocol networks (by network name), whose people were trained
+ * on, as literature entries (± the SE over the folds). */
+export function seenOurResults(results: Record<string, Pick<VerificationResult, "accuracy">>): OurResult[] {
+  return Object.entries(results).map(([name, r]) => ({
+    method: `${name}, slides' training`,
+    label: `ours: ${shortNet(name)}, slides · LFW ≥ 3 images · pairs.txt, people seen`,
+    accuracy: r.accuracy.mean,
+    se: standardError(r.accuracy.perFold),
+    trainedOn: "LFW, 901 people with ≥ 3 images",
+    protocol: "View 2 pairs.txt, people seen in training",
+    unseenPeople: false,
+  }));
 }
 
 /** Chart groups, one colour each. */

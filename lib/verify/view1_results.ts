@@ -93,3 +93,13 @@ export function loadView1Results(dir: string): View1Results | null {
 export function view1Headline(summary: View1SummaryRow[]): View1SummaryRow[] {
   return summary.filter((r) => String(r.network).endsWith("(chosen)"));
 }
+
+/** The ROC points of view1_roc.csv as one curve per network and variant (lib/plots rocCurve's input). */
+export function view1RocSeries(roc: View1RocRow[]): { name: string; fpr: number[]; tpr: number[] }[] {
+  const byName = new Map<string, View1RocRow[]>();
+  for (const r of roc) {
+    const name = `${r.network}, ${r.variant}`;
+    byName.set(name, [...(byName.get(name) ?? []), r]);
+  }
+  return [...byName].map(([name, pts]) => ({ name, fpr: pts.map((r) => r.fpr), tpr: pts.map((r) => r.tpr) }));
+}

@@ -7,6 +7,7 @@ import type { Face, GroupPhoto } from "../../lib/faces/mod.ts";
 import {
   assignGroupFaces,
   betterNetwork,
+  examplePairRows,
   examplePairs,
   faceThumbnail,
   gatherRows,
@@ -51,6 +52,36 @@ Deno.test("examplePairs gives same pairs within and different pairs across ident
   deepEqual(s.map((p) => p.i), [0, 3, 5, 0]);
   // Seeded: the same seed gives the same pairs.
   deepEqual(examplePairs(labels, 4, 3), pairs);
+});
+
+Deno.test("examplePairRows: people, photos and both distance conventions per network", () => {
+  // Three 2-d embeddings per network: image 0 at (1,0), 1 at (0,1), 2 at (−1,0).
+  const a = Float32Array.from([1, 0, 0, 1, -1, 0]);
+  const b = Float32Array.from([1, 0, 1, 0, 0, 1]);
+  const faces = { labels: Int32Array.from([0, 0, 1]), paths: ["x/Ann_1.png", "x/Ann_2.png", "y/Bob_1.png"] };
+  const rows = examplePairRows(
+    [{ i: 0, j: 1, same: true }, { i: 0, j: 2, same: false }],
+    faces,
+    ["Ann", "Bob"],
+    { A: a, B: b },
+    2,
+  );
+  deepEqual(rows[0], {
+    "person A": "Ann",
+    "photo A": "Ann_1.png",
+    "person B": "Ann",
+    "photo B": "Ann_2.png",
+    same: "yes",
+    "d² A": 2,
+    "d A": Math.SQRT2,
+    "d² B": 0,
+    "d B": 0,
+  });
+  equal(rows[1].same, "no");
+  equal(rows[1]["person B"], "Bob");
+  equal(rows[1]["d² A"], 4, "opposite unit vectors");
+  equal(rows[1]["d A"], 2);
+  equal(rows[1]["d² B"], 2);
 });
 
 Deno.test("assignGroupFaces keeps the largest face per tile and reports strays and misses", () => {

@@ -6,7 +6,10 @@ import {
   literatureBars,
   literatureRows,
   type OurResult,
+  seenOurResults,
+  view1OurResults,
 } from "../../lib/verify/literature.ts";
+import type { View1SummaryRow } from "../../lib/verify/view1_eval.ts";
 
 const ours: OurResult[] = [
   {
@@ -71,4 +74,36 @@ Deno.test("literatureRows and literatureBars: ours carry no year, every bar says
   const eigen = bars.find((b) => b.label.startsWith("Eigenfaces"))!;
   equal(eigen.group, LITERATURE_GROUPS.lfwOnly);
   equal(eigen.lo, 0.6002 - 0.0079);
+});
+
+Deno.test("view1OurResults and seenOurResults: our rows as literature entries, ± the SE over folds", () => {
+  const headline: View1SummaryRow[] = [{
+    network: "Zeiler&Fergus, raw (chosen)",
+    "training people": 1125,
+    "training images": 6469,
+    "test pairs": 1000,
+    "test people trained on": 0,
+    "accuracy %": 81.7,
+    SE: 1.23,
+    AUC: 0.89,
+    "EER %": 19.6,
+    "VAL @ FAR=1e-3 %": 5,
+  }];
+  const [v] = view1OurResults(headline);
+  equal(v.method, "Zeiler&Fergus, raw");
+  equal(v.label, "ours: ZF, raw · LFW dev-train only · View 1, people unseen");
+  ok(Math.abs(v.accuracy - 0.817) < 1e-12 && Math.abs(v.se - 0.0123) < 1e-12);
+  equal(v.trainedOn, "LFW peopleDevTrain only, 1,125 people");
+  equal(v.unseenPeople, true);
+
+  // Folds 0.7 and 0.8 (and 0.75 twice): sample std 0.0408…, SE = std/√4.
+  const perFold = [0.7, 0.8, 0.75, 0.75];
+  const [s] = seenOurResults({ Inception: { accuracy: { mean: 0.75, std: 0, perFold } } });
+  equal(s.method, "Inception, slides' training");
+  equal(s.label, "ours: Inception, slides · LFW ≥ 3 images · pairs.txt, people seen");
+  equal(s.unseenPeople, false);
+  const mean = 0.75, sd = Math.sqrt(perFold.reduce((a, x) => a + (x - mean) ** 2, 0) / 3);
+  ok(Math.abs(s.se - sd / 2) < 1e-12, `${s.se} vs ${sd / 2}`);
+  const rows = literatureRows([v, s]);
+  deepEqual(rows.slice(-2).map((r) => r.group), [LITERATURE_GROUPS.oursUnseen, LITERATURE_GROUPS.oursSeen]);
 });

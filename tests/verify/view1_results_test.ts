@@ -6,6 +6,7 @@ import {
   saveView1Results,
   VIEW1_FILES,
   view1Headline,
+  view1RocSeries,
 } from "../../lib/verify/view1_results.ts";
 
 function rows(network: string, chosen: string, acc: number) {
@@ -71,4 +72,26 @@ Deno.test("View 1 tables: saving one network keeps the other's rows, and they re
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("view1RocSeries: one curve per network and variant, points in file order", () => {
+  const pt = (network: string, variant: string, fpr: number, tpr: number): View1RocRow => ({
+    network,
+    variant,
+    threshold: 0,
+    fpr,
+    tpr,
+  });
+  const series = view1RocSeries([
+    pt("Zeiler&Fergus", "raw", 0, 0),
+    pt("Inception", "raw", 0, 0.1),
+    pt("Zeiler&Fergus", "raw", 0.5, 0.9),
+    pt("Zeiler&Fergus", "flip", 1, 1),
+  ]);
+  deepEqual(series, [
+    { name: "Zeiler&Fergus, raw", fpr: [0, 0.5], tpr: [0, 0.9] },
+    { name: "Inception, raw", fpr: [0], tpr: [0.1] },
+    { name: "Zeiler&Fergus, flip", fpr: [1], tpr: [1] },
+  ]);
+  deepEqual(view1RocSeries([]), []);
 });
