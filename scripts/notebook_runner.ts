@@ -19,14 +19,18 @@ export function parseCellError(stderr: string): { source: string; error: string 
 
 /** Index among the notebook's code cells of the one whose source is `source`. */
 export function findCellBySource(notebookPath: string, source: string): number | undefined {
+  const i = codeCellSources(notebookPath).findIndex((c) => c.trim() === source.trim());
+  return i < 0 ? undefined : i;
+}
+
+/** The sources of a notebook's code cells, in order. */
+export function codeCellSources(notebookPath: string): string[] {
   const nb = JSON.parse(readFileSync(notebookPath, "utf8")) as {
     cells: { cell_type: string; source: string | string[] }[];
   };
-  const code = nb.cells.filter((c) => c.cell_type === "code");
-  const i = code.findIndex((c) =>
-    (Array.isArray(c.source) ? c.source.join("") : c.source).trim() === source.trim()
-  );
-  return i < 0 ? undefined : i;
+  return nb.cells
+    .filter((c) => c.cell_type === "code")
+    .map((c) => Array.isArray(c.source) ? c.source.join("") : c.source);
 }
 
 /**
@@ -36,13 +40,7 @@ export function findCellBySource(notebookPath: string, source: string): number |
  * notebook calling the library wrongly without running it.
  */
 export function notebookModule(notebookPath: string): string {
-  const nb = JSON.parse(readFileSync(notebookPath, "utf8")) as {
-    cells: { cell_type: string; source: string | string[] }[];
-  };
-  return nb.cells
-    .filter((c) => c.cell_type === "code")
-    .map((c, i) => `// code cell ${i}\n${Array.isArray(c.source) ? c.source.join("") : c.source}\n;\n`)
-    .join("");
+  return codeCellSources(notebookPath).map((src, i) => `// code cell ${i}\n${src}\n;\n`).join("");
 }
 
 /** Where one notebook's executed copy and figures go. */

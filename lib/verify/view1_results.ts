@@ -96,10 +96,12 @@ export function view1Headline(summary: View1SummaryRow[]): View1SummaryRow[] {
 
 /** The ROC points of view1_roc.csv as one curve per network and variant (lib/plots rocCurve's input). */
 export function view1RocSeries(roc: View1RocRow[]): { name: string; fpr: number[]; tpr: number[] }[] {
-  const byName = new Map<string, View1RocRow[]>();
+  const byName = new Map<string, { name: string; fpr: number[]; tpr: number[] }>();
   for (const r of roc) {
     const name = `${r.network}, ${r.variant}`;
-    byName.set(name, [...(byName.get(name) ?? []), r]);
+    const curve = byName.get(name) ?? byName.set(name, { name, fpr: [], tpr: [] }).get(name)!;
+    curve.fpr.push(r.fpr);
+    curve.tpr.push(r.tpr);
   }
-  return [...byName].map(([name, pts]) => ({ name, fpr: pts.map((r) => r.fpr), tpr: pts.map((r) => r.tpr) }));
+  return [...byName.values()];
 }

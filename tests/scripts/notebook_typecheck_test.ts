@@ -21,22 +21,18 @@ async function denoCheck(files: string[]): Promise<{ ok: boolean; out: string }>
   return { ok: r.success, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
 }
 
-/** Write each notebook's module beside the notebooks (their imports are `../lib/…`) and remove it after. */
-async function withModules<T>(
-  sources: Record<string, string>,
-  f: (files: string[]) => Promise<T>,
-): Promise<T> {
-  const dir = await Deno.makeTempDir({ dir: NOTEBOOKS, prefix: ".typecheck-" });
+/** Write each module as a file in notebooks/ (where its `../lib/…` imports resolve) and remove it after. */
+async function withModules<T>(sources: string[], f: (files: string[]) => Promise<T>): Promise<T> {
+  const files: string[] = [];
   try {
-    // One level deeper than notebooks/: the imports' `../` must still reach the repository root.
-    const files = Object.entries(sources).map(([name, src]) => {
-      const file = join(dir, `${name}.ts`);
-      Deno.writeTextFileSync(file, src.replaceAll('from "../', 'from "../../'));
-      return file;
-    });
+    for (const src of sources) {
+      const file = await Deno.makeTempFile({ dir: NOTEBOOKS, prefix: ".typecheck-", suffix: ".ts" });
+      files.push(file);
+      await Deno.writeTextFile(file, src);
+    }
     return await f(files);
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    for (const file of files) await Deno.remove(file);
   }
 }
 
@@ -63,16 +59,13 @@ Deno.test("notebookModule joins a notebook's code cells in order, each closed, m
 Deno.test("every committed notebook type-checks against the library", async () => {
   const notebooks = listNotebooks(NOTEBOOKS);
   ok(notebooks.length >= 6, `notebooks found: ${notebooks.length}`);
-  const sources = Object.fromEntries(
-    notebooks.map((nb) => [nb.split("/").at(-1)!.replace(".ipynb", ""), notebookModule(nb)]),
-  );
-  const r = await withModules(sources, denoCheck);
+  const r = await withModules(notebooks.map(notebookModule), denoCheck);
   ok(r.ok, `deno check failed on the notebooks' code:\n${r.out}`);
 });
 
 Deno.test("the notebook check fails on a notebook that calls the library wrongly", async () => {
   const bad = 'import { examplePairs } from "../lib/notebook/mod.ts";\nexamplePairs("not labels");\n';
-  const r = await withModules({ "99_bad": bad }, denoCheck);
+  const r = await withModules([bad], denoCheck);
   ok(!r.ok);
   match(r.out, /TS2554|TS2345|Expected/);
 });
