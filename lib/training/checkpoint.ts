@@ -67,7 +67,8 @@ export interface CheckpointState {
 
 /** A warning a run gave about itself, kept in its state so that a resumed run does not repeat it. */
 export interface RunWarning {
-  kind: "collapse";
+  /** "collapse": at the collapse level; "stall": near it without moving (collapse.ts). */
+  kind: "collapse" | "stall";
   /** The epoch after which it was given. */
   epoch: number;
   message: string;

@@ -4,6 +4,12 @@
  * margin (softplus(0)). The pilots of issue #15 that collapsed (batch-hard, Adam 3e-4) sat at 0.2000 for
  * epoch after epoch while nothing else looked wrong, so the training loop checks the epoch losses with
  * {@link detectCollapse} and warns once (loop.ts), saying what to try.
+ *
+ * A stalled run is the milder case: the loss stays a little under the level without moving. `full` on
+ * squared distances sat at 0.1960…0.1954 for 10 epochs (2.3% under the margin, outside the collapse
+ * rule's 1%); the slides' loss had reached 0.179 by then. {@link STALL_RULE} (within 5% for 8 epochs
+ * after the first) names that case and was not met by any run that learned here: the quick Inception run
+ * sat within 2.1% for epochs 2–7 and then fell, the ZF reference run left the band after epoch 3.
  */
 import type { TrainConfig } from "./config.ts";
 
@@ -21,6 +27,9 @@ export interface CollapseRule {
 }
 
 export const COLLAPSE_RULE: Readonly<CollapseRule> = { tolerance: 0.01, epochs: 3 };
+
+/** A stalled run: near the collapse level, though not at it, for many epochs (module comment). */
+export const STALL_RULE: Readonly<CollapseRule> = { tolerance: 0.05, epochs: 8 };
 
 /** Where a run collapsed: the 1-based epochs `from`…`to` whose losses sat at `level`. */
 export interface Collapse {
@@ -78,4 +87,31 @@ export function collapseMessage(
     `Try ${
       tries.join(", ")
     } — the reference recipe semihard-200 (lib/training/recipes.ts) does all of these.`;
+}
+
+/** The warning for a stalled `cfg` run (`c` found with {@link STALL_RULE}): where, and what to try. */
+export function stallMessage(
+  c: Collapse,
+  cfg: Pick<TrainConfig, "loss" | "margin" | "optimizer" | "momentum">,
+  rule: CollapseRule = STALL_RULE,
+): string {
+  const what = cfg.loss?.softMargin ? "ln 2" : `the margin ${c.level}`;
+  const sgd = cfg.optimizer === "sgd";
+  const squared = !cfg.loss?.softMargin && (cfg.loss?.distance ?? "squared") === "squared";
+  const tries = [
+    ...(sgd && squared
+      ? [
+        "plain L2 distances (loss.distance \"euclidean\", TFA's default: squared distances shrink SGD's steps near the start)",
+      ]
+      : []),
+    ...(sgd
+      ? ["Adam at 1e-4, whose steps do not depend on the gradient's scale", "a higher learning rate"]
+      : []),
+    ...(sgd && cfg.momentum === 0 ? ["SGD with momentum 0.9"] : []),
+    "the reference recipe semihard-200 (lib/training/recipes.ts), which learned on both networks",
+  ];
+  return `the epoch loss stayed within ${100 * rule.tolerance}% of ${what} for epochs ${c.from}–${c.to} ` +
+    `(${c.losses.map((l) => l.toFixed(4)).join(", ")}): the network is hardly learning. Try ${
+      tries.join(", ")
+    }.`;
 }

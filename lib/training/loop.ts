@@ -38,7 +38,7 @@ import {
   saveCheckpoint,
   writeHistoryCsv,
 } from "./checkpoint.ts";
-import { collapseLevel, collapseMessage, detectCollapse } from "./collapse.ts";
+import { collapseLevel, collapseMessage, detectCollapse, STALL_RULE, stallMessage } from "./collapse.ts";
 import { checkConfig, type ModelKind, resumeConflicts, type TrainConfig, trainingConfig } from "./config.ts";
 import { heldOutLabels, withoutHeldOutImages } from "./heldout.ts";
 import { lockRunDir, runFolder } from "./run_dir.ts";
@@ -372,13 +372,20 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
   );
 }
 
-/** Warn (once per run, kept in the checkpoint's state) when the epoch losses sit at the collapse level. */
+/** Warn (once per run, kept in the checkpoint's state) when the epoch losses sit at the collapse level,
+ * or, short of that, stall near it (collapse.ts). */
 function checkCollapse(run: Run, st: RunState): void {
   if (st.warnings.some((w) => w.kind === "collapse")) return;
-  const c = detectCollapse(st.history.map((h) => h.loss), collapseLevel(run.cfg));
-  if (!c) return;
-  const message = collapseMessage(c, run.cfg);
-  st.warnings = [...st.warnings, { kind: "collapse", epoch: st.epoch, message }];
+  const losses = st.history.map((h) => h.loss);
+  const level = collapseLevel(run.cfg);
+  const c = detectCollapse(losses, level);
+  const stalled = c || st.warnings.some((w) => w.kind === "stall")
+    ? undefined
+    : detectCollapse(losses, level, STALL_RULE);
+  if (!c && !stalled) return;
+  const kind = c ? "collapse" : "stall";
+  const message = c ? collapseMessage(c, run.cfg) : stallMessage(stalled!, run.cfg);
+  st.warnings = [...st.warnings, { kind, epoch: st.epoch, message }];
   run.warn(`Warning (${displayPath(run.runDir)}, epoch ${st.epoch}): ${message}`);
 }
 

@@ -80,14 +80,14 @@ function hermans(
 export const RECIPES: Readonly<Record<string, Recipe>> = {
   "slides-sgd": {
     description:
-      "the slides: plain SGD 0.05 (step, ZF) / 0.01 (plateau, Inception), batch 200, K 4, semi-hard",
+      "the slides: plain SGD 0.05 (step, ZF) / 0.01 (plateau, Inception), batch 200, K 4, semi-hard on plain L2",
     config: (_model, steps) => ({ ...pilotBase(steps) }),
   },
   "quick-adam": {
     description: "the quick profile: Adam 1e-4 (step / plateau), batch 200, K 4, semi-hard, margin 0.2",
     config: (model, steps) => {
-      const { schedule, modelOptions, optimizer, momentum } = PROFILE_SETTINGS.quick.training[model];
-      return { ...pilotBase(steps), schedule, modelOptions, optimizer, momentum };
+      const { schedule, modelOptions, optimizer, momentum, loss } = PROFILE_SETTINGS.quick.training[model];
+      return { ...pilotBase(steps), schedule, modelOptions, optimizer, momentum, loss };
     },
   },
   "hermans-batchhard-soft": {
@@ -108,7 +108,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   },
   "hermans-semihard": {
     description:
-      "semi-hard mining, hinge 0.2 on squared distances (the slides' loss), Hermans' batches and Adam",
+      "semi-hard mining, hinge 0.2 on squared distances (FaceNet's loss), Hermans' batches and Adam",
     config: hermans({ mining: "semi-hard", loss: { softMargin: false, distance: "squared" } }),
   },
   "semihard-lr1e-4": {

@@ -8,6 +8,8 @@ import {
   collapseMessage,
   detectCollapse,
   loadCheckpoint,
+  STALL_RULE,
+  stallMessage,
   train,
   type TrainConfig,
 } from "../../lib/training/mod.ts";
@@ -80,6 +82,80 @@ Deno.test("collapseMessage says where, and what to try (dropout only for Zeiler&
   const inc = collapseMessage(c, { model: "inception", margin: 0.2, loss: { softMargin: true } });
   match(inc, /ln 2/);
   ok(!/dropout/.test(inc));
+});
+
+// Epoch losses of runs measured here (README): `full` on squared distances, which stalled; the ZF
+// reference run's first 11 epochs, which learned.
+const FULL_SQUARED = [0.1960, 0.1958, 0.1957, 0.1957, 0.1957, 0.1955, 0.1954, 0.1955, 0.1954, 0.1954];
+const ZF_REFERENCE = [
+  0.19485,
+  0.19391,
+  0.19050,
+  0.18612,
+  0.17906,
+  0.17401,
+  0.16750,
+  0.16273,
+  0.15895,
+  0.15508,
+  0.15200,
+];
+
+Deno.test("STALL_RULE: finds full's stall, which the collapse rule misses, and no run that learned", () => {
+  equal(detectCollapse(FULL_SQUARED, 0.2), undefined, "2.3% under the margin: not a collapse");
+  const s = detectCollapse(FULL_SQUARED, 0.2, STALL_RULE)!;
+  deepEqual([s.from, s.to, s.losses.length], [2, 9, 8]);
+  equal(
+    detectCollapse(FULL_SQUARED.slice(0, 8), 0.2, STALL_RULE),
+    undefined,
+    "7 epochs after the first are not 8",
+  );
+  equal(detectCollapse(ZF_REFERENCE, 0.2, STALL_RULE), undefined);
+  const quickZf = [0.19830, 0.19521, 0.19270, 0.19229, 0.19389, 0.18769, 0.19263, 0.19179, 0.18679, 0.18444];
+  const quickInception = [
+    0.19901,
+    0.19713,
+    0.19915,
+    0.19736,
+    0.19799,
+    0.19760,
+    0.19588,
+    0.18993,
+    0.18982,
+    0.18998,
+  ];
+  equal(detectCollapse(quickZf, 0.2, STALL_RULE), undefined);
+  equal(detectCollapse(quickInception, 0.2, STALL_RULE), undefined);
+  // A loss below the band for one epoch breaks the streak.
+  equal(
+    detectCollapse([0.2, 0.195, 0.195, 0.195, 0.195, 0.18, 0.195, 0.195, 0.195, 0.195], 0.2, STALL_RULE),
+    undefined,
+  );
+});
+
+Deno.test("stallMessage: says where, and suggests what fits the optimizer and distance", () => {
+  const s = detectCollapse(FULL_SQUARED, 0.2, STALL_RULE)!;
+  const sgd = stallMessage(s, { margin: 0.2, optimizer: "sgd", momentum: 0 });
+  match(
+    sgd,
+    /within 5% of the margin 0\.2 for epochs 2–9 \(0\.1958, 0\.1957, .*, 0\.1954\): the network is hardly learning/,
+  );
+  for (
+    const t of [/plain L2 distances/, /Adam at 1e-4/, /higher learning rate/, /momentum 0\.9/, /semihard-200/]
+  ) {
+    match(sgd, t);
+  }
+  const l2 = stallMessage(s, {
+    margin: 0.2,
+    optimizer: "sgd",
+    momentum: 0.9,
+    loss: { softMargin: false, distance: "euclidean" },
+  });
+  ok(!/plain L2/.test(l2) && !/momentum 0\.9/.test(l2));
+  match(l2, /Adam at 1e-4/);
+  const adam = stallMessage(s, { margin: 0.2, optimizer: "adam", momentum: 0 });
+  ok(!/plain L2|Adam at|higher learning rate/.test(adam));
+  match(adam, /semihard-200/);
 });
 
 /** Pseudo-random 24×24 faces: 8 identities × 4 images. */

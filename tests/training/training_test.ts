@@ -15,6 +15,8 @@ import {
   loadDistances,
   makeOptimizer,
   nextSchedule,
+  recipeConfig,
+  referenceConfig,
   setLearningRate,
   stepLearningRate,
   train,
@@ -339,6 +341,16 @@ Deno.test("profiles: full follows the slides, smoke and quick are smaller", () =
   // The slides' optimizer: plain SGD.
   deepEqual([zf.optimizer, zf.momentum, inc.optimizer, inc.momentum], ["sgd", 0, "sgd", 0]);
   deepEqual([zf.modelOptions, inc.modelOptions], [{}, {}], "Keras' default batch-norm momentum");
+  // The slides' loss: TFA's TripletSemiHardLoss with its default plain L2 distances; the short runs and
+  // the reference recipe keep FaceNet's squared distances, which they were tuned on.
+  for (const c of [zf, inc]) deepEqual(c.loss, { softMargin: false, distance: "euclidean" });
+  for (const m of ["zf", "inception"] as const) {
+    equal(trainingConfig(m, "quick").loss, undefined);
+    equal(trainingConfig(m, "smoke").loss, undefined);
+    equal(recipeConfig("quick-adam", m, 100).loss, undefined);
+    deepEqual(recipeConfig("slides-sgd", m, 100).loss, { softMargin: false, distance: "euclidean" });
+    deepEqual(referenceConfig(m, 1800).loss, { softMargin: false, distance: "squared" });
+  }
   deepEqual(trainingConfig("zf", "quick").modelOptions, { batchNormMomentum: 0.9, dropout: 0 });
   equal(trainingConfig("inception", "quick").optimizer, "adam");
   for (const p of ["smoke", "quick"] as const) {

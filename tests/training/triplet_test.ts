@@ -27,9 +27,15 @@ function maskedMin(row: number[], mask: boolean[]): number {
   return Math.min(...row.map((v, j) => (v - hi) * (mask[j] ? 1 : 0))) + hi;
 }
 
-/** TensorFlow Addons' triplet_semihard_loss as plain loops over anchors, positives and negatives. */
-function refSemiHard(y: number[], x: number[][], margin: number): number {
-  const d = dists(x);
+/** TensorFlow Addons' triplet_semihard_loss as plain loops over anchors, positives and negatives, with
+ * `distance_metric` "squared-L2" (TFA ≤ 0.7's only one) or "L2" (plain distances, its default since). */
+function refSemiHard(
+  y: number[],
+  x: number[][],
+  margin: number,
+  metric: "squared-L2" | "L2" = "squared-L2",
+): number {
+  const d = metric === "L2" ? dists(x).map((r) => r.map(Math.sqrt)) : dists(x);
   const n = y.length;
   let sum = 0;
   let pairs = 0;
@@ -104,6 +110,22 @@ Deno.test("tripletSemiHardLoss matches TFA's loop reference on random batches", 
     const hard = tripletBatchHardLoss(y, e, margin);
     assertClose(hard.dataSync()[0], refBatchHard(y, x, margin), 2e-5, `batch-hard trial ${trial}`);
     tf.dispose([e, got, hard]);
+  }
+});
+
+Deno.test('the hinge on plain Euclidean distances matches TFA\'s triplet_semihard_loss(distance_metric="L2")', () => {
+  const rng = new Rng(11);
+  for (let trial = 0; trial < 20; trial++) {
+    const n = 6 + rng.int(26);
+    const { y, x } = randomBatch(rng, n, 2 + rng.int(16), 1 + rng.int(5), true);
+    if (!y.some((l, i) => y.some((m, j) => i !== j && l === m))) continue;
+    const e = tf.tensor2d(x);
+    const r = tripletLoss(y, e, 0.2, "semi-hard", undefined, { softMargin: false, distance: "euclidean" });
+    const want = refSemiHard(y, x, 0.2, "L2");
+    assertClose(r.loss.dataSync()[0], want, 2e-5, `trial ${trial} (n=${n})`);
+    // And not the squared-distance loss (the two differ on every batch of spread embeddings).
+    ok(Math.abs(want - refSemiHard(y, x, 0.2)) > 1e-3, `trial ${trial}: L2 and squared-L2 losses differ`);
+    tf.dispose([e, r.loss]);
   }
 });
 
