@@ -8,14 +8,17 @@
  *   (rbf, C = 1, γ = scale) and of KNN (k = 5 for Zeiler&Fergus, 1 for Inception, the slides' choices);
  * - the honest variant: when the run held one image per person out of training (`heldOutImages`),
  *   the same classifiers fitted on every other image name the held-out ones.
- * One CSV row per (protocol, classifier) goes to --out (default: printed only).
+ * One CSV row per (protocol, classifier) goes to --out (default: printed only). The spread has a column
+ * per kind: `std over folds` for the cross-validation rows (as notebook 04 and the slides), `SE` (the
+ * binomial standard error of the accuracy) for the held-out rows; the other is left empty.
  */
 import { setupBackend } from "../lib/backend.ts";
 import { squaredDistanceMatrix } from "../lib/analysis/mod.ts";
 import { type ClassifierSpec, classifyHeldOutImages, crossValidate } from "../lib/classify/mod.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
-import { writeAtomic } from "../lib/files.ts";
+import { writeCsv } from "../lib/files.ts";
 import { embed } from "../lib/models/embed.ts";
+import { rowsToFrame } from "../lib/notebook/output.ts";
 import { isModelKind } from "../lib/models/networks.ts";
 import { heldOutImageIndices, loadCheckpoint } from "../lib/training/mod.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
@@ -46,7 +49,7 @@ async function main(): Promise<number> {
   const dim = x.length / faces.n;
   const d2 = squaredDistanceMatrix(x, dim);
   const specs: ClassifierSpec[] = [{ kind: "svm" }, { kind: "knn", k: model === "zf" ? 5 : 1 }];
-  const rows: Record<string, string | number>[] = [];
+  const rows: Record<string, string | number | null>[] = [];
   const base = { model, epoch: ck.state.epoch, images: faces.n, people: faces.classNames.length };
   for (const spec of specs) {
     const cv = await crossValidate(spec, x, dim, faces.labels, { folds: 10, seed: 0, distances: d2 });
@@ -55,7 +58,8 @@ async function main(): Promise<number> {
       protocol: "slides: 10-fold CV",
       classifier: cv.name,
       accuracy: cv.mean,
-      spread: cv.std,
+      "std over folds": cv.std,
+      SE: null,
     });
     console.log(`10-fold CV ${cv.name}: ${(100 * cv.mean).toFixed(2)}% ± ${(100 * cv.std).toFixed(2)} (std)`);
   }
@@ -69,7 +73,8 @@ async function main(): Promise<number> {
         protocol: "held-out image per person",
         classifier: r.name,
         accuracy: r.accuracy,
-        spread: r.se,
+        "std over folds": null,
+        SE: r.se,
       });
       console.log(
         `held-out images (${r.images} of people with ≥ ${spec.minImages}) ${r.name}: ` +
@@ -79,11 +84,7 @@ async function main(): Promise<number> {
   }
   ck.model.dispose();
   if (v.out) {
-    const cols = Object.keys(rows[0]);
-    writeAtomic(
-      v.out,
-      [cols.join(","), ...rows.map((r) => cols.map((c) => r[c]).join(","))].join("\n") + "\n",
-    );
+    writeCsv(rowsToFrame(rows), v.out);
     console.log(`wrote ${v.out}`);
   }
   return 0;
