@@ -2,7 +2,7 @@
  * Train one of the FaceNet networks on the LFW subset of people with ≥ 3 images.
  *
  *   deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME]
- *                                [--fresh] [--epochs N] [--stop-after N]
+ *                                [--fresh] [--epochs N] [--stop-after N] [--batches pk|random]
  *
  *   deno task train -- --model zf|inception --recipe reference --steps N [--people slides|view1]
  *                      [--minutes M] [--run NAME] [--fresh]
@@ -14,7 +14,9 @@
  * on LFW View 1's training people (`--people view1`, issue #16); its run folder defaults to
  * `<model>-<recipe>` or `<model>-view1-<recipe>`. `--minutes` stops at the first epoch boundary that
  * would pass the budget; the same command resumes. Re-running the same command resumes from the last checkpoint;
- * --fresh starts over. Data come from $FACENET_DATA (see lib/config.ts).
+ * --fresh starts over. `--batches random` draws batches of any images, as the slides' Keras run did,
+ * instead of the P×K batches every profile and recipe uses (lib/training/sampler.ts); a run keeps the kind
+ * it started with. Data come from $FACENET_DATA (see lib/config.ts).
  */
 import { setupBackend } from "../lib/backend.ts";
 import { type Profile, profile, PROFILES } from "../lib/config.ts";
@@ -37,7 +39,8 @@ import { view1RunName, view1TrainConfig, view1TrainingFaces } from "../lib/verif
 
 const USAGE =
   "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] " +
-  "[--epochs N] [--stop-after N] [--recipe NAME --steps N [--people slides|view1]] [--minutes M]";
+  "[--epochs N] [--stop-after N] [--batches pk|random] [--recipe NAME --steps N [--people slides|view1]] " +
+  "[--minutes M]";
 
 // 0 is refused too: --epochs 0 has nothing to train, --stop-after 0 would write no checkpoint.
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -58,6 +61,7 @@ const OPTIONS = {
   "stop-after": { type: "string" },
   summary: { type: "boolean", default: false },
   recipe: { type: "string" },
+  batches: { type: "string" },
   steps: { type: "string" },
   people: { type: "string" },
   minutes: { type: "string" },
@@ -95,6 +99,10 @@ async function main(): Promise<number> {
       `--people view1 trains the reference recipe only (--recipe reference), not ${recipeName}`,
       USAGE,
     );
+  }
+  const batches = values.batches;
+  if (batches !== undefined && batches !== "pk" && batches !== "random") {
+    exitWithUsage(`--batches must be pk or random, got ${JSON.stringify(batches)}`, USAGE);
   }
   const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
   if (minutes !== undefined && !(minutes > 0)) {
@@ -140,7 +148,7 @@ async function main(): Promise<number> {
     resume: !values.fresh,
     stopAfter,
     timeLimitSeconds: minutes === undefined ? undefined : minutes * 60,
-    config: { ...recipeCfg, ...(epochs === undefined ? {} : { epochs }) },
+    config: { ...recipeCfg, ...(epochs === undefined ? {} : { epochs }), ...(batches ? { batches } : {}) },
   });
   if (values.summary) console.log(formatSummary(r.model));
   const last = r.history[r.history.length - 1];

@@ -48,8 +48,11 @@ export interface TrainConfig {
   /** Batches per epoch, or "pass" for ceil(eligible images / batch size). */
   batchesPerEpoch: number | "pass";
   batchSize: number;
-  /** At most K images per identity in a batch. */
+  /** At most K images per identity in a batch (P×K batches). */
   k: number;
+  /** How batches are drawn (sampler.ts): "pk" (P×K: about batchSize / k people, k images each; the
+   * default when absent) or "random" (any images, as Keras' ImageDataGenerator drew the slides'). */
+  batches?: "pk" | "random";
   /** Identities need this many images to be trained on. */
   minImages: number;
   /** Train on only this many (randomly chosen, seeded) eligible identities; null = all. */
@@ -136,6 +139,7 @@ export const RESUME_KEYS: (keyof TrainConfig)[] = [
   "batchesPerEpoch",
   "batchSize",
   "k",
+  "batches",
   "minImages",
   "maxIdentities",
   "margin",
@@ -163,6 +167,9 @@ export function checkConfig(cfg: TrainConfig): void {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 1) {
       throw new RangeError(`config.${k} must be a positive integer, got ${cfg[k]}`);
     }
+  }
+  if (cfg.batches !== undefined && cfg.batches !== "pk" && cfg.batches !== "random") {
+    throw new RangeError(`config.batches must be "pk" or "random", got ${JSON.stringify(cfg.batches)}`);
   }
   const s = cfg.schedule;
   if (s.kind === "warmup-exp") {

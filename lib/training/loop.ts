@@ -42,7 +42,7 @@ import { collapseLevel, collapseMessage, detectCollapse, STALL_RULE, stallMessag
 import { checkConfig, type ModelKind, resumeConflicts, type TrainConfig, trainingConfig } from "./config.ts";
 import { heldOutLabels, withoutHeldOutImages } from "./heldout.ts";
 import { lockRunDir, runFolder } from "./run_dir.ts";
-import { PkSampler, trainingIdentities } from "./sampler.ts";
+import { type BatchSampler, PkSampler, RandomSampler, trainingIdentities } from "./sampler.ts";
 import {
   disposeOptimizer,
   initialSchedule,
@@ -113,7 +113,7 @@ interface Run {
   runDir: string;
   /** The training identities' images. */
   data: FaceSet;
-  sampler: PkSampler;
+  sampler: BatchSampler;
   batchesPerEpoch: number;
   print: DataFingerprint;
   optimizer: tf.Optimizer;
@@ -171,11 +171,9 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   await Deno.mkdir(runDir, { recursive: true });
   using _lock = lockRunDir(runDir, opts.log);
   const data = trainingFaces(faces, cfg);
-  const sampler = new PkSampler(data.labels, {
-    batchSize: cfg.batchSize,
-    k: cfg.k,
-    minImages: cfg.minImages,
-  });
+  const sampler: BatchSampler = cfg.batches === "random"
+    ? new RandomSampler(data.labels, { batchSize: cfg.batchSize, minImages: cfg.minImages })
+    : new PkSampler(data.labels, { batchSize: cfg.batchSize, k: cfg.k, minImages: cfg.minImages });
   const run: Run = {
     cfg,
     runDir,
@@ -194,9 +192,11 @@ export async function train(model: ModelKind, faces: FaceSet, opts: TrainOptions
   if (st.epoch < cfg.epochs) {
     run.log(
       `Training ${st.net.name} on ${data.n} images of ${sampler.identities} identities: ` +
-        `${run.batchesPerEpoch} batches of ${sampler.effectiveBatchSize} per epoch, epochs ${
-          st.epoch + 1
-        }…${cfg.epochs}, run ${displayPath(runDir)}`,
+        `${run.batchesPerEpoch} ${
+          cfg.batches === "random" ? "random " : ""
+        }batches of ${sampler.effectiveBatchSize} per epoch, epochs ${st.epoch + 1}…${cfg.epochs}, run ${
+          displayPath(runDir)
+        }`,
     );
   }
   if (st.epoch === 0 && cfg.distanceEpochs.includes(0)) {

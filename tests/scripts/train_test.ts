@@ -57,6 +57,7 @@ for (
     [["--run", "a/b"], /^--run: run name "a\/b" must be a plain folder name/],
     [["--profile", "huge"], /^--profile must be one of smoke, quick, full$/],
     [["--bogus"], /bogus/],
+    [["--batches", "keras"], /^--batches must be pk or random, got "keras"$/],
     [
       ["--recipe", "semihard-200", "--steps", "10", "--people", "view1"],
       /^--people view1 trains the reference recipe only \(--recipe reference\), not semihard-200$/,

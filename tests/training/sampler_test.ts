@@ -1,5 +1,5 @@
 import { deepEqual, equal, notDeepEqual, ok, throws } from "../assert.ts";
-import { PkSampler } from "../../lib/training/sampler.ts";
+import { PkSampler, RandomSampler } from "../../lib/training/sampler.ts";
 import { Rng } from "../../lib/rng.ts";
 
 /** Labels for identities of the given sizes, shuffled so identities are not contiguous. */
@@ -76,6 +76,41 @@ Deno.test("odd leftovers never produce a lone image", () => {
 Deno.test("bad options and data are refused with a clear message", () => {
   throws(() => new PkSampler(labelsOf([5, 5]), { batchSize: 10, k: 1 }), /k must be/);
   throws(() => new PkSampler(labelsOf([5, 2, 1]), { batchSize: 10, k: 3 }), /at least 2 identities/);
+});
+
+Deno.test("random batches: distinct eligible images of anyone, every eligible image drawn alike", () => {
+  const sizes = [1, 2, 3, 40, 5, 3, 2, 8]; // identities 0, 1 and 6 are ineligible (< 3 images)
+  const labels = labelsOf(sizes);
+  const s = new RandomSampler(labels, { batchSize: 10 });
+  deepEqual([s.identities, s.eligibleImages, s.effectiveBatchSize, s.batchesPerPass], [5, 59, 10, 6]);
+  const rng = new Rng(4);
+  const seen = new Map<number, number>();
+  const batches = 6000;
+  let singletons = 0;
+  for (let b = 0; b < batches; b++) {
+    const idx = s.nextBatch(rng);
+    equal(new Set(idx).size, 10, "no image twice in a batch");
+    for (const i of idx) {
+      ok(sizes[labels[i]] >= 3, `image ${i} of identity ${labels[i]} is not eligible`);
+      seen.set(i, (seen.get(i) ?? 0) + 1);
+    }
+    // Unlike P×K, nothing keeps a person's image company: some batches hold lone images.
+    if ([...counts(Array.from(idx, (i) => labels[i])).values()].some((n) => n === 1)) singletons++;
+  }
+  equal(seen.size, 59, "every eligible image is drawn");
+  // Each image is in a batch with probability 10/59: 6000 · 10/59 ≈ 1017 draws, binomial sd ≈ 29.
+  for (const [i, n] of seen) ok(Math.abs(n - (batches * 10) / 59) < 6 * 29, `image ${i} drawn ${n} times`);
+  ok(singletons > batches / 2, `${singletons} of ${batches} batches hold an image without a positive`);
+  // Reproducible from the RNG alone.
+  deepEqual(s.nextBatch(new Rng(3)), s.nextBatch(new Rng(3)));
+  // A batch larger than the eligible images is all of them.
+  const all = new RandomSampler(labels, { batchSize: 100 }).nextBatch(new Rng(1));
+  deepEqual([...all].sort((a, b) => a - b), [...s.images]);
+  throws(
+    () => new RandomSampler(labelsOf([3, 2]), { batchSize: 10 }),
+    /at least 2 identities with ≥ 3 images; found 1/,
+  );
+  throws(() => new RandomSampler(labels, { batchSize: 1 }), /batchSize must be an integer ≥ 2, got 1/);
 });
 
 Deno.test("Rng: uniform in [0,1), unbiased int, reproducible state", () => {

@@ -197,6 +197,35 @@ Deno.test("checkpoint folder, history CSV and ++/+− distance snapshots are wri
   });
 });
 
+Deno.test("random batches: the run says so, keeps the kind in its state, and does not resume as P×K", async () => {
+  await withTempDir(async (dir) => {
+    const faces = syntheticFaces(6, 4);
+    const logs: string[] = [];
+    const config = tinyConfig({ distanceEpochs: [], batches: "random" });
+    const r = await train("zf", faces, {
+      ...quiet,
+      log: (s) => logs.push(s),
+      runDir: dir,
+      config,
+      stopAfter: 1,
+    });
+    r.model.dispose();
+    ok(logs.some((l) => /3 random batches of 12 per epoch/.test(l)), logs.join("\n"));
+    const ck = (await loadCheckpoint(dir))!;
+    ck.model.dispose();
+    tf.dispose(ck.optimizer.map((t) => t.tensor));
+    equal(ck.state.config.batches, "random");
+    await rejects(
+      train("zf", faces, { ...quiet, runDir: dir, config: tinyConfig({ distanceEpochs: [] }) }),
+      /config differs in batches \(was "random", now undefined\)/,
+    );
+    await rejects(
+      train("zf", faces, { ...quiet, runDir: `${dir}/x`, config: { ...config, batches: "keras" as never } }),
+      /config.batches must be "pk" or "random", got "keras"/,
+    );
+  });
+});
+
 Deno.test("a diverging loss stops the run with a clear message and keeps the last good checkpoint", async () => {
   await withTempDir(async (dir) => {
     // Epoch 1 at a sane rate, epoch 2 at 1e30: weights overflow and the loss turns NaN.
