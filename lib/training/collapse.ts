@@ -101,14 +101,14 @@ export function stallMessage(
   const tries = [
     ...(sgd && squared
       ? [
-        "plain L2 distances (loss.distance \"euclidean\", TFA's default: squared distances shrink SGD's steps near the start)",
+        'plain L2 distances (loss.distance "euclidean": TFA\'s default, which the slides trained with)',
       ]
       : []),
     ...(sgd
       ? ["Adam at 1e-4, whose steps do not depend on the gradient's scale", "a higher learning rate"]
       : []),
     ...(sgd && cfg.momentum === 0 ? ["SGD with momentum 0.9"] : []),
-    "the reference recipe semihard-200 (lib/training/recipes.ts), which learned on both networks",
+    "the reference recipe semihard-200 (lib/training/recipes.ts; README, Reference weights)",
   ];
   return `the epoch loss stayed within ${100 * rule.tolerance}% of ${what} for epochs ${c.from}–${c.to} ` +
     `(${c.losses.map((l) => l.toFixed(4)).join(", ")}): the network is hardly learning. Try ${
