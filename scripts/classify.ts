@@ -3,7 +3,8 @@
  *
  *   deno task classify -- --model zf|inception --run DIR [--out FILE]
  *
- * Embeds LFW's 901 people with ≥ 3 images with the run's checkpoint (inference mode) and reports
+ * `--run` is a training run's folder (its checkpoint) or a shipped one (`weights/reference/zf`: checked
+ * against its manifest first). Embeds LFW's 901 people with ≥ 3 images with it (inference mode) and reports
  * - the slides' protocol: stratified 10-fold cross-validation (seed 0, as notebook 04) of the SVM
  *   (rbf, C = 1, γ = scale) and of KNN (k = 5 for Zeiler&Fergus, 1 for Inception, the slides' choices);
  * - the honest variant: when the run held one image per person out of training (`heldOutImages`),
@@ -20,7 +21,10 @@ import { writeCsv } from "../lib/files.ts";
 import { embed } from "../lib/models/embed.ts";
 import { rowsToFrame } from "../lib/notebook/output.ts";
 import { isModelKind } from "../lib/models/networks.ts";
+import { loadShipped, MANIFEST } from "../lib/reference/mod.ts";
 import { heldOutImageIndices, loadCheckpoint } from "../lib/training/mod.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import { exitWith } from "./exit.ts";
 
@@ -42,8 +46,12 @@ async function main(): Promise<number> {
   if (!isModelKind(model)) exitWithUsage("--model must be zf or inception", USAGE);
   if (!v.run) exitWithUsage("--run is required", USAGE);
   await setupBackend();
-  const ck = await loadCheckpoint(v.run);
-  if (!ck) throw new Error(`${v.run} has no checkpoint`);
+  const ck = existsSync(join(v.run, MANIFEST)) ? await loadShipped(v.run) : await loadCheckpoint(v.run);
+  if (!ck) throw new Error(`${v.run} has no checkpoint (checkpoint/) and is no shipped folder (${MANIFEST})`);
+  if (ck.state.config.model !== model) {
+    ck.model.dispose();
+    exitWithUsage(`--model ${model}, but ${v.run} holds a ${ck.state.config.model} network`, USAGE);
+  }
   const faces = await loadLfwFaces({ minImages: 3 });
   const x = await embed(ck.model, faces, { batchSize: 64 });
   const dim = x.length / faces.n;
