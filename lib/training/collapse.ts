@@ -11,6 +11,7 @@
  * after the first) names that case and was not met by any run that learned here: the quick Inception run
  * sat within 2.1% for epochs 2–7 and then fell, the ZF reference run left the band after epoch 3.
  */
+import { ZF_DEFAULTS } from "../models/zeiler_fergus.ts";
 import type { TrainConfig } from "./config.ts";
 
 /** The epoch loss of a collapsed network under `cfg`'s loss: the margin (hinge) or ln 2 (soft margin). */
@@ -89,25 +90,23 @@ export function collapseMessage(
     } — the reference recipe semihard-200 (lib/training/recipes.ts) does all of these.`;
 }
 
-/** The warning for a stalled `cfg` run (`c` found with {@link STALL_RULE}): where, and what to try. */
+/**
+ * The warning for a stalled `cfg` run (`c` found with {@link STALL_RULE}): where, and what to try. Only
+ * what was seen to help on LFW is suggested: Adam where plain SGD stalled (quick profile, reference recipe),
+ * and ZF without dropout (README, "quick vs full"). Plain L2 distances did not help `full` (README).
+ */
 export function stallMessage(
   c: Collapse,
-  cfg: Pick<TrainConfig, "loss" | "margin" | "optimizer" | "momentum">,
+  cfg: Pick<TrainConfig, "model" | "loss" | "margin" | "optimizer" | "modelOptions">,
   rule: CollapseRule = STALL_RULE,
 ): string {
   const what = cfg.loss?.softMargin ? "ln 2" : `the margin ${c.level}`;
-  const sgd = cfg.optimizer === "sgd";
-  const squared = !cfg.loss?.softMargin && (cfg.loss?.distance ?? "squared") === "squared";
+  const dropout = cfg.model === "zf" && (cfg.modelOptions.dropout ?? ZF_DEFAULTS.dropout) > 0;
   const tries = [
-    ...(sgd && squared
-      ? [
-        'plain L2 distances (loss.distance "euclidean": TFA\'s default, which the slides trained with)',
-      ]
+    ...(cfg.optimizer === "sgd"
+      ? ["Adam instead of plain SGD (1e-4 for Zeiler&Fergus, 3e-5 for Inception, as the reference recipe)"]
       : []),
-    ...(sgd
-      ? ["Adam at 1e-4, whose steps do not depend on the gradient's scale", "a higher learning rate"]
-      : []),
-    ...(sgd && cfg.momentum === 0 ? ["SGD with momentum 0.9"] : []),
+    ...(dropout ? ["no dropout for Zeiler&Fergus (modelOptions.dropout 0)"] : []),
     "the reference recipe semihard-200 (lib/training/recipes.ts; README, Reference weights)",
   ];
   return `the epoch loss stayed within ${100 * rule.tolerance}% of ${what} for epochs ${c.from}–${c.to} ` +

@@ -103,9 +103,8 @@ function slideConfig(model: ModelKind): TrainConfig {
     mining: "semi-hard",
     // TFA's TripletSemiHardLoss, which the slides trained with, measures plain L2 distances unless told
     // otherwise (`distance_metric="L2"`, its default since TFA 0.8; the slides' pair distances are plain
-    // L2 too). The two differ in scale: a pair's gradient is 2·d on squared distances and 1 on plain
-    // ones, so near the start (inference-mode median d ≈ 0.27 for ZF, 0.14 for Inception) plain SGD
-    // takes shorter steps on squared distances. On them `full` sat at 0.1955 for 10 epochs (README).
+    // L2 too). It does not explain why `full` stalls on a CPU: on squared distances ZF sat at 0.1960…0.1954
+    // for 10 epochs, on plain L2 at 0.1982…0.1983 for 6 (README, "`full` on a CPU").
     loss: { softMargin: false, distance: "euclidean" },
     schedule: zf ? { kind: "step", start: slides.lrStart, end: slides.lrEnd, stages: 6 } : {
       kind: "plateau",

@@ -133,29 +133,37 @@ Deno.test("STALL_RULE: finds full's stall, which the collapse rule misses, and n
   );
 });
 
-Deno.test("stallMessage: says where, and suggests what fits the optimizer and distance", () => {
+Deno.test("stallMessage: says where, and suggests only what helped here, fitting the run", () => {
   const s = detectCollapse(FULL_SQUARED, 0.2, STALL_RULE)!;
-  const sgd = stallMessage(s, { margin: 0.2, optimizer: "sgd", momentum: 0 });
+  const full = stallMessage(s, { model: "zf", margin: 0.2, optimizer: "sgd", modelOptions: {} });
   match(
-    sgd,
+    full,
     /within 5% of the margin 0\.2 for epochs 2–9 \(0\.1958, 0\.1957, .*, 0\.1954\): the network is hardly learning/,
   );
-  for (
-    const t of [/plain L2 distances/, /Adam at 1e-4/, /higher learning rate/, /momentum 0\.9/, /semihard-200/]
-  ) {
-    match(sgd, t);
+  for (const t of [/Adam instead of plain SGD/, /no dropout for Zeiler&Fergus/, /semihard-200/]) {
+    match(full, t);
   }
-  const l2 = stallMessage(s, {
+  const inc = stallMessage(s, { model: "inception", margin: 0.2, optimizer: "sgd", modelOptions: {} });
+  match(inc, /Adam instead of plain SGD/);
+  ok(!/dropout/.test(inc));
+  const adamNoDropout = stallMessage(s, {
+    model: "zf",
     margin: 0.2,
-    optimizer: "sgd",
-    momentum: 0.9,
-    loss: { softMargin: false, distance: "euclidean" },
+    optimizer: "adam",
+    modelOptions: { dropout: 0 },
   });
-  ok(!/plain L2/.test(l2) && !/momentum 0\.9/.test(l2));
-  match(l2, /Adam at 1e-4/);
-  const adam = stallMessage(s, { margin: 0.2, optimizer: "adam", momentum: 0 });
-  ok(!/plain L2|Adam at|higher learning rate/.test(adam));
-  match(adam, /semihard-200/);
+  ok(!/Adam instead|dropout/.test(adamNoDropout));
+  match(adamNoDropout, /semihard-200/);
+  match(
+    stallMessage(s, {
+      model: "zf",
+      margin: 0.2,
+      optimizer: "adam",
+      modelOptions: {},
+      loss: { softMargin: true },
+    }),
+    /of ln 2/,
+  );
 });
 
 /** Pseudo-random 24×24 faces: 8 identities × 4 images. */
