@@ -39,8 +39,7 @@ export interface ProfileSettings {
 //   and variance 1, far above the features' true variance, and 0.99 keeps too much of that start for
 //   the inference-mode embeddings (snapshots, notebooks) after only a few hundred updates.
 // - FaceNet's squared distances (the loss's default, `loss` absent) instead of TFA's plain L2, which
-//   `full` uses: the short runs and the reference recipe were tuned on them, and Adam's steps do not
-//   depend on the gradient's scale, so the reason `full` needs L2 (config.ts) does not apply.
+//   `full` uses as the slides did: the short runs and the reference recipe were tuned on them.
 const SHORT_RUN = { optimizer: "adam", momentum: 0, loss: undefined } as const;
 const SHORT_RUN_ZF = { ...SHORT_RUN, modelOptions: { batchNormMomentum: 0.9, dropout: 0 } };
 const SHORT_RUN_INCEPTION = { ...SHORT_RUN, modelOptions: {} };

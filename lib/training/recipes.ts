@@ -81,6 +81,7 @@ function hermans(
  * 0.1987, 0.1999, 0.1998 over its first four 50-batch epochs; the collapse warning fired), where ZF learned
  * (0.1949, 0.1939, 0.1905, 0.1861); the quick Inception run had started learning only once its plateau
  * schedule cut 1e-4 to 1e-5. The slides, too, trained Inception at a lower rate than ZF (0.01 vs 0.05).
+ * At 3e-5 it learned, but too slowly for the slides' numbers in 1,400 steps (README, Reference weights).
  */
 export const SEMIHARD_200_LR: Readonly<Record<ModelKind, number>> = { zf: 1e-4, inception: 3e-5 };
 
