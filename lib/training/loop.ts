@@ -320,6 +320,7 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
       st.sched = { ...st.sched, lr: warmupExpRate(perBatch, st.epoch * batches + b + 1) };
       setLearningRate(run.optimizer, st.sched.lr);
     }
+    await yieldToEventLoop();
     const r = await trainBatch(run, st, stepper, b, batch, prefetch);
     lossSum += r.loss;
     activeSum += r.activeFraction;
@@ -387,6 +388,15 @@ function checkCollapse(run: Run, st: RunState): void {
   const message = c ? collapseMessage(c, run.cfg) : stallMessage(stalled!, run.cfg);
   st.warnings = [...st.warnings, { kind, epoch: st.epoch, message }];
   run.warn(`Warning (${displayPath(run.runDir)}, epoch ${st.epoch}): ${message}`);
+}
+
+/**
+ * Let the event loop run once: a batch's own awaits settle as microtasks, so without this a Ctrl-C or
+ * SIGTERM (whose handler removes the run's lock and exits, run_dir.ts) waited for the epoch's checkpoint
+ * writes: a SIGTERM sent to an Inception reference run was still pending 45 s later.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Sample and augment the next batch, and draw its chunks' dropout seeds. */

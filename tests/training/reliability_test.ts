@@ -253,3 +253,40 @@ Deno.test("lockRunDir: O_EXCL lock file with pid and start time, re-entrant in o
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Ctrl-C in the middle of an epoch ends the training at once and removes its lock", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "facenet_interrupt_" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tests/training/train_child.ts", dir],
+    cwd: new URL("../..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("training")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    ok(out.includes("training"), `the child did not start training: ${out}`);
+    ok(existsSync(join(dir, LOCK_FILE)), "the run is locked while it trains");
+    await new Promise((r) => setTimeout(r, 1500)); // well inside the epoch of 100,000 batches
+    const sent = performance.now();
+    child.kill("SIGINT");
+    const status = await child.status;
+    const waited = (performance.now() - sent) / 1000;
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel();
+    equal(status.code, 130, "exits as SIGINT would");
+    // Before the fix the signal waited for the epoch's end: here minutes, and the 60 s guard killed it.
+    ok(waited < 20, `exited ${waited.toFixed(1)} s after Ctrl-C`);
+    ok(!existsSync(join(dir, LOCK_FILE)), "lock removed");
+  } finally {
+    clearTimeout(killer);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,42 @@
+/**
+ * Child process for the interruption test (not a test file): trains a tiny network on random faces
+ * into the run folder given as its argument, for far longer than the test waits, printing "training"
+ * once the run has started its first epoch.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-layers";
+import "@tensorflow/tfjs-backend-cpu";
+import { train } from "../../lib/training/mod.ts";
+
+await tf.setBackend("cpu");
+const n = 32, side = 24;
+const pixels = new Uint8Array(n * side * side);
+for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919 + (i >> 5) * 104729) % 256;
+const faces = {
+  pixels,
+  n,
+  height: side,
+  width: side,
+  labels: Int32Array.from({ length: n }, (_, i) => i >> 2),
+  classNames: Array.from({ length: 8 }, (_, c) => `p${c}`),
+  paths: Array.from({ length: n }, (_, i) => `x/${i}.png`),
+};
+await train("zf", faces, {
+  runDir: Deno.args[0],
+  profile: "smoke",
+  progress: false,
+  log: (s) => {
+    if (s.startsWith("Training")) console.log("training");
+  },
+  config: {
+    modelOptions: { width: 1 / 16 },
+    epochs: 1,
+    batchesPerEpoch: 100_000,
+    batchSize: 8,
+    k: 2,
+    maxIdentities: null,
+    distanceEpochs: [],
+    augment: false,
+    microBatch: 8,
+  },
+});
