@@ -29,6 +29,13 @@ export interface PkSamplerOptions {
   minImages?: number;
 }
 
+/** Throw a RangeError naming the first option that is not an integer ≥ 2 (in the order given). */
+function checkAtLeastTwo(opts: Record<string, number>): void {
+  for (const [name, v] of Object.entries(opts)) {
+    if (!Number.isInteger(v) || v < 2) throw new RangeError(`${name} must be an integer ≥ 2, got ${v}`);
+  }
+}
+
 /** What the training loop needs of a batch sampler. */
 export interface BatchSampler {
   /** Number of eligible identities. */
@@ -56,15 +63,7 @@ export class PkSampler implements BatchSampler {
     this.batchSize = opts.batchSize;
     this.k = opts.k;
     this.minImages = opts.minImages ?? 3;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 2) {
-      throw new RangeError(`batchSize must be an integer ≥ 2, got ${this.batchSize}`);
-    }
-    if (!Number.isInteger(this.k) || this.k < 2) {
-      throw new RangeError(`k must be an integer ≥ 2, got ${this.k}`);
-    }
-    if (!Number.isInteger(this.minImages) || this.minImages < 2) {
-      throw new RangeError(`minImages must be an integer ≥ 2, got ${this.minImages}`);
-    }
+    checkAtLeastTwo({ batchSize: this.batchSize, k: this.k, minImages: this.minImages });
     this.groups = [...groupByLabel(labels).values()].filter((g) => g.length >= this.minImages).map((g) =>
       Int32Array.from(g)
     );
@@ -139,12 +138,7 @@ export class RandomSampler implements BatchSampler {
   constructor(labels: ArrayLike<number>, opts: Omit<PkSamplerOptions, "k">) {
     this.batchSize = opts.batchSize;
     this.minImages = opts.minImages ?? 3;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 2) {
-      throw new RangeError(`batchSize must be an integer ≥ 2, got ${this.batchSize}`);
-    }
-    if (!Number.isInteger(this.minImages) || this.minImages < 2) {
-      throw new RangeError(`minImages must be an integer ≥ 2, got ${this.minImages}`);
-    }
+    checkAtLeastTwo({ batchSize: this.batchSize, minImages: this.minImages });
     const groups = [...groupByLabel(labels).values()].filter((g) => g.length >= this.minImages);
     if (groups.length < 2) {
       throw new Error(

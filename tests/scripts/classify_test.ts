@@ -5,20 +5,10 @@
  */
 import { join } from "node:path";
 import { equal, match } from "../assert.ts";
+import { runScript } from "./run_script.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-async function runClassify(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/classify.ts", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const runClassify = (args: string[], env: Record<string, string> = {}) =>
+  runScript("scripts/classify.ts", args, env);
 
 Deno.test("classify.ts: usage errors exit 2 with the problem and the usage", async () => {
   for (

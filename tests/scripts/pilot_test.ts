@@ -6,20 +6,9 @@
 import { join } from "node:path";
 import { equal, match, ok } from "../assert.ts";
 import { PILOT_COLUMNS } from "../../lib/training/mod.ts";
+import { runScript } from "./run_script.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-async function runPilot(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/pilot.ts", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const runPilot = (args: string[], env: Record<string, string>) => runScript("scripts/pilot.ts", args, env);
 
 for (
   const [args, problem] of [

@@ -7,26 +7,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { deepEqual, equal, match, ok } from "../assert.ts";
 import { LOCK_FILE } from "../../lib/training/mod.ts";
+import { ROOT, runScript } from "./run_script.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function runTrain(args: string[], env: Record<string, string>): Promise<Ran> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/train.ts", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const runTrain = (args: string[], env: Record<string, string>) => runScript("scripts/train.ts", args, env);
 
 /** A temp folder with `models/` (the models root) and an empty `data/` (no LFW in it). */
 async function withRoots(fn: (base: string, env: Record<string, string>) => Promise<void>) {

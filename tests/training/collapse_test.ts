@@ -2,7 +2,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { deepEqual, equal, match, ok, throws } from "../assert.ts";
-import type { FaceSet } from "../../lib/data/faceset.ts";
 import {
   collapseLevel,
   collapseMessage,
@@ -13,6 +12,7 @@ import {
   train,
   type TrainConfig,
 } from "../../lib/training/mod.ts";
+import { noiseFaces } from "./noise_faces.ts";
 
 Deno.test("collapseLevel: the margin for the hinge, ln 2 for the soft margin", () => {
   equal(collapseLevel({ margin: 0.2 }), 0.2);
@@ -50,24 +50,25 @@ Deno.test("detectCollapse: three consecutive epochs within 1% of the level, epoc
   throws(() => detectCollapse([0.2], 0), /level must be positive/);
 });
 
+// Copied from the committed quick runs (figures/*/history.csv): ZF falls to 0.184; Inception stays near
+// 0.198 for a few epochs but never three in a row within 1% of the margin.
+const QUICK_ZF = [0.19830, 0.19521, 0.19270, 0.19229, 0.19389, 0.18769, 0.19263, 0.19179, 0.18679, 0.18444];
+const QUICK_INCEPTION = [
+  0.19901,
+  0.19713,
+  0.19915,
+  0.19736,
+  0.19799,
+  0.19760,
+  0.19588,
+  0.18993,
+  0.18982,
+  0.18998,
+];
+
 Deno.test("detectCollapse: the committed quick runs (notebooks 02 and 03, figures/*/history.csv) are not collapsed", () => {
-  // Copied from the quick runs: ZF falls to 0.184; Inception stays near 0.198 for a few epochs but
-  // never three in a row within 1% of the margin.
-  const zf = [0.19830, 0.19521, 0.19270, 0.19229, 0.19389, 0.18769, 0.19263, 0.19179, 0.18679, 0.18444];
-  const inception = [
-    0.19901,
-    0.19713,
-    0.19915,
-    0.19736,
-    0.19799,
-    0.19760,
-    0.19588,
-    0.18993,
-    0.18982,
-    0.18998,
-  ];
-  equal(detectCollapse(zf, 0.2), undefined);
-  equal(detectCollapse(inception, 0.2), undefined);
+  equal(detectCollapse(QUICK_ZF, 0.2), undefined);
+  equal(detectCollapse(QUICK_INCEPTION, 0.2), undefined);
   // The pilots that collapsed sat at the margin to four decimals.
   ok(detectCollapse([0.1990, 0.2000, 0.2000, 0.2000], 0.2));
 });
@@ -111,21 +112,8 @@ Deno.test("STALL_RULE: finds full's stall, which the collapse rule misses, and n
     "7 epochs after the first are not 8",
   );
   equal(detectCollapse(ZF_REFERENCE, 0.2, STALL_RULE), undefined);
-  const quickZf = [0.19830, 0.19521, 0.19270, 0.19229, 0.19389, 0.18769, 0.19263, 0.19179, 0.18679, 0.18444];
-  const quickInception = [
-    0.19901,
-    0.19713,
-    0.19915,
-    0.19736,
-    0.19799,
-    0.19760,
-    0.19588,
-    0.18993,
-    0.18982,
-    0.18998,
-  ];
-  equal(detectCollapse(quickZf, 0.2, STALL_RULE), undefined);
-  equal(detectCollapse(quickInception, 0.2, STALL_RULE), undefined);
+  equal(detectCollapse(QUICK_ZF, 0.2, STALL_RULE), undefined);
+  equal(detectCollapse(QUICK_INCEPTION, 0.2, STALL_RULE), undefined);
   // A loss below the band for one epoch breaks the streak.
   equal(
     detectCollapse([0.2, 0.195, 0.195, 0.195, 0.195, 0.18, 0.195, 0.195, 0.195, 0.195], 0.2, STALL_RULE),
@@ -165,22 +153,6 @@ Deno.test("stallMessage: says where, and suggests only what helped here, fitting
     /of ln 2/,
   );
 });
-
-/** Pseudo-random 24×24 faces: 8 identities × 4 images. */
-function noiseFaces(): FaceSet {
-  const n = 32, side = 24;
-  const pixels = new Uint8Array(n * side * side);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919 + (i >> 5) * 104729) % 256;
-  return {
-    pixels,
-    n,
-    height: side,
-    width: side,
-    labels: Int32Array.from({ length: n }, (_, i) => i >> 2),
-    classNames: Array.from({ length: 8 }, (_, c) => `p${c}`),
-    paths: Array.from({ length: n }, (_, i) => `x/${i}.png`),
-  };
-}
 
 Deno.test("training warns once about a collapse, keeps it in the checkpoint, and does not repeat it on resuming", async () => {
   await tf.setBackend("cpu");

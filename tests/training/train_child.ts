@@ -7,20 +7,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { train } from "../../lib/training/mod.ts";
+import { noiseFaces } from "./noise_faces.ts";
 
 await tf.setBackend("cpu");
-const n = 32, side = 24;
-const pixels = new Uint8Array(n * side * side);
-for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919 + (i >> 5) * 104729) % 256;
-const faces = {
-  pixels,
-  n,
-  height: side,
-  width: side,
-  labels: Int32Array.from({ length: n }, (_, i) => i >> 2),
-  classNames: Array.from({ length: 8 }, (_, c) => `p${c}`),
-  paths: Array.from({ length: n }, (_, i) => `x/${i}.png`),
-};
+const faces = noiseFaces();
 await train("zf", faces, {
   runDir: Deno.args[0],
   profile: "smoke",
