@@ -1,6 +1,6 @@
 /**
  * Building blocks shared by the two FaceNet networks: Keras-default initialisation made
- * reproducible (every layer's Glorot seed comes from one model seed), ReLU convolutions with
+ * reproducible (every layer's initialiser seed comes from one model seed), ReLU convolutions with
  * 'same' padding, and the options both builders accept.
  */
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -16,9 +16,17 @@ export interface ModelOptions {
   /** Multiplies every layer's channel/unit count (rounded, at least 1). 1 gives the exact networks;
    * tests use small values to train tiny versions of the same topology in seconds. */
   width?: number;
-  /** Seed of the Glorot-uniform kernel initialisers (biases start at zero, as in Keras). */
+  /** Seed of the kernel initialisers (biases start at zero, as in Keras). */
   seed?: number;
+  /** Kernel initialiser: Keras' default Glorot uniform (the slides'), or He normal (variance 2/fan-in,
+   * which keeps a ReLU stack's signal from shrinking layer by layer; a training-recipe knob, the
+   * parameter count is unchanged). */
+  init?: KernelInit;
 }
+
+/** The kernel initialisers a network can start from. */
+export const KERNEL_INITS = ["glorot-uniform", "he-normal"] as const;
+export type KernelInit = typeof KERNEL_INITS[number];
 
 export type SymbolicTensor = tfl.SymbolicTensor;
 
@@ -28,6 +36,7 @@ export class Builder {
   readonly channels: number;
   readonly embeddingDim: number;
   readonly width: number;
+  readonly kernelInit: KernelInit;
   private readonly rng: Rng;
 
   constructor(opts: ModelOptions) {
@@ -36,6 +45,12 @@ export class Builder {
     this.embeddingDim = opts.embeddingDim ?? 128;
     this.width = opts.width ?? 1;
     this.rng = new Rng(opts.seed ?? 0);
+    this.kernelInit = opts.init ?? "glorot-uniform";
+    if (!(KERNEL_INITS as readonly string[]).includes(this.kernelInit)) {
+      throw new RangeError(
+        `model option init must be one of ${KERNEL_INITS.join(", ")}, got ${JSON.stringify(this.kernelInit)}`,
+      );
+    }
     for (const [k, v] of Object.entries({ inputSize: this.inputSize, channels: this.channels })) {
       if (!Number.isInteger(v) || v < 1) {
         throw new RangeError(`model option ${k} must be a positive integer, got ${v}`);
@@ -54,7 +69,10 @@ export class Builder {
   }
 
   private init() {
-    return tfl.initializers.glorotUniform({ seed: this.rng.uint32() });
+    const seed = this.rng.uint32();
+    return this.kernelInit === "he-normal"
+      ? tfl.initializers.heNormal({ seed })
+      : tfl.initializers.glorotUniform({ seed });
   }
 
   /** Convolution + ReLU, 'same' padding; `filters` is scaled by `width`. */

@@ -139,6 +139,30 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
         loss: { softMargin: false, distance: "squared" },
       })(model, steps),
   },
+  "semihard-200-warmup": {
+    description:
+      "semihard-200 at Adam 1e-4 for both networks, after a linear warm-up over the first 5% of steps",
+    config: (model, steps) =>
+      hermans({
+        lr: 1e-4,
+        warmup: 0.05,
+        batchSize: 200,
+        mining: "semi-hard",
+        loss: { softMargin: false, distance: "squared" },
+      })(model, steps),
+  },
+  "semihard-200-he": {
+    description:
+      "semihard-200 at Adam 1e-4 for both networks, from He-normal initial weights instead of Keras' Glorot uniform",
+    config: (model, steps) =>
+      hermans({
+        lr: 1e-4,
+        batchSize: 200,
+        mining: "semi-hard",
+        loss: { softMargin: false, distance: "squared" },
+        modelOptions: { ...shortRunNetwork(model).modelOptions, init: "he-normal" },
+      })(model, steps),
+  },
   "hermans-noaug": {
     description: "hermans-batchhard-soft without augmentation",
     config: hermans({ augment: false }),
