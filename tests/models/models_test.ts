@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { assertAllClose, assertClose, deepEqual, equal, notDeepEqual, ok } from "../assert.ts";
+import { assertAllClose, assertClose, deepEqual, equal, notDeepEqual, ok, throws } from "../assert.ts";
 import { setupBackend } from "../../lib/backend.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
 import { buildInception } from "../../lib/models/inception.ts";
@@ -112,6 +112,56 @@ Deno.test("the same seed builds the same weights, another seed different ones", 
   };
   deepEqual(w(3), w(3));
   notDeepEqual(w(3), w(4));
+});
+
+/** Sample mean, variance and largest |value| of a weight tensor. */
+function moments(w: tf.Tensor): { mean: number; variance: number; maxAbs: number } {
+  const v = w.dataSync();
+  let s = 0, s2 = 0, maxAbs = 0;
+  for (const x of v) {
+    s += x;
+    s2 += x * x;
+    maxAbs = Math.max(maxAbs, Math.abs(x));
+  }
+  const mean = s / v.length;
+  return { mean, variance: s2 / v.length - mean * mean, maxAbs };
+}
+
+Deno.test("kernel initialisers: Glorot uniform by default (the same weights as asking for it), He normal on request", async () => {
+  await useCpu();
+  const kernels = (init?: "glorot-uniform" | "he-normal") => {
+    const m = buildInception({ inputSize: 32, width: 1 / 4, seed: 5, init });
+    const out = m.layers.filter((l) => l.getClassName() === "Conv2D" || l.getClassName() === "Dense")
+      .map((l) => l.getWeights()[0].clone());
+    m.dispose();
+    return out;
+  };
+  const byDefault = kernels(), glorot = kernels("glorot-uniform"), he = kernels("he-normal");
+  equal(byDefault.length, glorot.length);
+  for (let i = 0; i < glorot.length; i++) deepEqual(byDefault[i].dataSync(), glorot[i].dataSync());
+  // Variances from the initialisers' definitions: Glorot uniform on ±√(6/(in+out)) has 2/(in+out); He
+  // normal is a normal of σ² = 2/in truncated at ±2σ, whose variance is σ²(1 − 4φ(2)/(2Φ(2) − 1)).
+  const phi2 = Math.exp(-2) / Math.sqrt(2 * Math.PI), bigPhi2 = 0.9772498680518208;
+  const truncated = 1 - (4 * phi2) / (2 * bigPhi2 - 1);
+  let checked = 0;
+  for (let i = 0; i < glorot.length; i++) {
+    const shape = glorot[i].shape;
+    if (glorot[i].size < 4000) continue; // too few values for a 10% variance check
+    const receptive = shape.length === 4 ? shape[0] * shape[1] : 1;
+    const fanIn = receptive * shape[shape.length - 2], fanOut = receptive * shape[shape.length - 1];
+    const g = moments(glorot[i]), h = moments(he[i]);
+    assertClose(g.variance, 2 / (fanIn + fanOut), 0.1 * 2 / (fanIn + fanOut));
+    ok(g.maxAbs <= Math.sqrt(6 / (fanIn + fanOut)) + 1e-7);
+    assertClose(h.variance, truncated * 2 / fanIn, 0.1 * truncated * 2 / fanIn);
+    ok(h.maxAbs <= 2 * Math.sqrt(2 / fanIn) + 1e-6);
+    checked++;
+  }
+  ok(checked >= 20, `only ${checked} kernels large enough to check`);
+  tf.dispose([...byDefault, ...glorot, ...he]);
+  throws(
+    () => buildInception({ init: "xavier" as never }),
+    /init must be one of glorot-uniform, he-normal, got "xavier"/,
+  );
 });
 
 /** PyTorch LocalResponseNorm as a plain loop over NHWC. */
