@@ -66,20 +66,35 @@ export function detectCollapse(
   return undefined;
 }
 
-/** The warning for a collapse of a `cfg` run: where it happened and what to try. */
+/** The run settings the warnings look at to suggest only what the run does not already do. */
+export type WarnedConfig =
+  & Pick<TrainConfig, "model" | "loss" | "margin" | "optimizer" | "modelOptions">
+  & Partial<Pick<TrainConfig, "mining" | "batchSize" | "k">>;
+
+/** Whether a `cfg` run of ZF keeps the slides' dropout (the short runs and the reference recipe drop it). */
+function zfWithDropout(cfg: WarnedConfig): boolean {
+  return cfg.model === "zf" && (cfg.modelOptions.dropout ?? ZF_DEFAULTS.dropout) > 0;
+}
+
+/** The warning for a collapse of a `cfg` run: where it happened and, of what got runs here out of a
+ * collapse, what this run does not do yet. */
 export function collapseMessage(
   c: Collapse,
-  cfg: Pick<TrainConfig, "model" | "loss" | "margin">,
+  cfg: WarnedConfig,
   rule: CollapseRule = COLLAPSE_RULE,
 ): string {
   const what = cfg.loss?.softMargin
     ? "ln 2 (the soft margin's loss at equal distances)"
     : `the margin ${c.level}`;
   const tries = [
-    "a lower Adam learning rate (1e-4 or below)",
-    "semi-hard mining instead of batch-hard",
-    "batches of 200 as P×K 50×4",
-    ...(cfg.model === "zf" ? ["no dropout for Zeiler&Fergus (modelOptions.dropout 0)"] : []),
+    cfg.optimizer === "sgd"
+      ? "Adam instead of plain SGD (1e-4 or below)"
+      : "a lower Adam learning rate (1e-4 or below; Inception collapsed at 1e-4 from the first step, not at a constant 3e-5) or a warm-up",
+    ...(cfg.mining === "batch-hard" ? ["semi-hard mining instead of batch-hard"] : []),
+    ...(cfg.batchSize !== undefined && (cfg.batchSize !== 200 || cfg.k !== 4)
+      ? ["batches of 200 as P×K 50×4"]
+      : []),
+    ...(zfWithDropout(cfg) ? ["no dropout for Zeiler&Fergus (modelOptions.dropout 0)"] : []),
   ];
   return `the epoch loss sat within ${100 * rule.tolerance}% of ${what} for epochs ${c.from}–${c.to} ` +
     `(${
@@ -87,7 +102,7 @@ export function collapseMessage(
     }): the embeddings have probably collapsed to one point. ` +
     `Try ${
       tries.join(", ")
-    } — the reference recipe semihard-200 (lib/training/recipes.ts) does all of these.`;
+    }; the reference recipe semihard-200 (lib/training/recipes.ts) is a setup that learned.`;
 }
 
 /**
@@ -97,16 +112,15 @@ export function collapseMessage(
  */
 export function stallMessage(
   c: Collapse,
-  cfg: Pick<TrainConfig, "model" | "loss" | "margin" | "optimizer" | "modelOptions">,
+  cfg: WarnedConfig,
   rule: CollapseRule = STALL_RULE,
 ): string {
   const what = cfg.loss?.softMargin ? "ln 2" : `the margin ${c.level}`;
-  const dropout = cfg.model === "zf" && (cfg.modelOptions.dropout ?? ZF_DEFAULTS.dropout) > 0;
   const tries = [
     ...(cfg.optimizer === "sgd"
-      ? ["Adam instead of plain SGD (1e-4 for Zeiler&Fergus, 3e-5 for Inception, as the reference recipe)"]
+      ? ["Adam instead of plain SGD (1e-4 for Zeiler&Fergus; a constant 3e-5 learned for Inception)"]
       : []),
-    ...(dropout ? ["no dropout for Zeiler&Fergus (modelOptions.dropout 0)"] : []),
+    ...(zfWithDropout(cfg) ? ["no dropout for Zeiler&Fergus (modelOptions.dropout 0)"] : []),
     "the reference recipe semihard-200 (lib/training/recipes.ts; README, Reference weights)",
   ];
   return `the epoch loss stayed within ${100 * rule.tolerance}% of ${what} for epochs ${c.from}–${c.to} ` +

@@ -73,14 +73,33 @@ Deno.test("detectCollapse: the committed quick runs (notebooks 02 and 03, figure
   ok(detectCollapse([0.1990, 0.2000, 0.2000, 0.2000], 0.2));
 });
 
-Deno.test("collapseMessage says where, and what to try (dropout only for Zeiler&Fergus)", () => {
+Deno.test("collapseMessage says where, and suggests only what the run does not already do", () => {
   const c = detectCollapse([0.2, 0.2001, 0.2, 0.1999], 0.2)!;
-  const zf = collapseMessage(c, { model: "zf", margin: 0.2 });
+  const hermans = {
+    model: "zf",
+    margin: 0.2,
+    optimizer: "adam",
+    modelOptions: {},
+    mining: "batch-hard",
+    batchSize: 72,
+    k: 4,
+  } as const;
+  const zf = collapseMessage(c, hermans);
   match(zf, /within 1% of the margin 0\.2 for epochs 2–4 \(0\.2001, 0\.2000, 0\.1999\)/);
   for (const t of [/lower Adam learning rate/, /semi-hard mining/, /200 as P×K 50×4/, /no dropout/]) {
     match(zf, t);
   }
-  const inc = collapseMessage(c, { model: "inception", margin: 0.2, loss: { softMargin: true } });
+  // Plain SGD, semi-hard, P×K 50×4 and no dropout (the slides' `full` without dropout): only Adam is left.
+  const sgd = collapseMessage(c, {
+    ...hermans,
+    optimizer: "sgd",
+    mining: "semi-hard",
+    batchSize: 200,
+    modelOptions: { dropout: 0 },
+  });
+  match(sgd, /Adam instead of plain SGD/);
+  ok(!/lower Adam|semi-hard mining|P×K 50×4|dropout/.test(sgd), sgd);
+  const inc = collapseMessage(c, { ...hermans, model: "inception", loss: { softMargin: true } });
   match(inc, /ln 2/);
   ok(!/dropout/.test(inc));
 });
