@@ -154,7 +154,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   },
   "semihard-200-lr3e-5": {
     description:
-      "semihard-200 at a constant Adam 3e-5 for both networks (Inception's rate in it until session 10)",
+      "semihard-200 at a constant Adam 3e-5 for both networks (Inception's rate in semihard-200 before its warm-up)",
     config: semihard200(3e-5),
   },
   "semihard-200-lr1e-5": {
