@@ -26,10 +26,16 @@ export function runSettings(
     { setting: "identities × images", value: `${cfg.maxIdentities ?? identities} × ≥ ${cfg.minImages}` },
     { setting: "epochs", value: cfg.epochs },
     {
-      setting: "batches per epoch × batch size (K per person)",
-      value: `${cfg.batchesPerEpoch} × ${cfg.batchSize} (K = ${cfg.k})`,
+      setting: "batches per epoch × batch size (how drawn)",
+      value: `${cfg.batchesPerEpoch} × ${cfg.batchSize} (` +
+        (cfg.batches === "random" ? "random images" : `P×K, K = ${cfg.k}`) + ")",
     },
-    { setting: "loss", value: `triplet, ${cfg.mining}, margin ${cfg.margin}` },
+    {
+      setting: "loss",
+      value: `triplet, ${cfg.mining}, ` +
+        (cfg.loss?.softMargin ? "soft margin" : `margin ${cfg.margin}`) +
+        `, ${cfg.loss?.distance === "euclidean" ? "plain L2" : "squared"} distances`,
+    },
     { setting: "optimizer, learning rate", value: describeOptimizer(cfg) },
   ];
   if (cfg.model === "zf") {

@@ -6,10 +6,11 @@
  * {@link detectCollapse} and warns once (loop.ts), saying what to try.
  *
  * A stalled run is the milder case: the loss stays a little under the level without moving. `full` on
- * squared distances sat at 0.1960…0.1954 for 10 epochs (2.3% under the margin, outside the collapse
- * rule's 1%); the slides' loss had reached 0.179 by then. {@link STALL_RULE} (within 5% for 8 epochs
- * after the first) names that case and was not met by any run that learned here: the quick Inception run
- * sat within 2.1% for epochs 2–7 and then fell, the ZF reference run left the band after epoch 3.
+ * P×K batches and squared distances sat at 0.1960…0.1954 for 10 epochs (2.3% under the margin, outside the
+ * collapse rule's 1%); the slides' loss had reached 0.179 by then, and `full` on random batches 0.1707.
+ * {@link STALL_RULE} (within 5% for 8 epochs after the first) names that case and was not met by any run
+ * that learned here: the quick Inception run sat within 2.1% for epochs 2–7 and then fell, the ZF reference
+ * run left the band after epoch 3.
  */
 import { ZF_DEFAULTS } from "../models/zeiler_fergus.ts";
 import type { TrainConfig } from "./config.ts";
@@ -69,7 +70,7 @@ export function detectCollapse(
 /** The run settings the warnings look at to suggest only what the run does not already do. */
 export type WarnedConfig =
   & Pick<TrainConfig, "model" | "loss" | "margin" | "optimizer" | "modelOptions">
-  & Partial<Pick<TrainConfig, "mining" | "batchSize" | "k">>;
+  & Partial<Pick<TrainConfig, "mining" | "batchSize" | "k" | "batches">>;
 
 /** Whether a `cfg` run of ZF keeps the slides' dropout (the short runs and the reference recipe drop it). */
 function zfWithDropout(cfg: WarnedConfig): boolean {
@@ -107,8 +108,9 @@ export function collapseMessage(
 
 /**
  * The warning for a stalled `cfg` run (`c` found with {@link STALL_RULE}): where, and what to try. Only
- * what was seen to help on LFW is suggested: Adam where plain SGD stalled (quick profile, reference recipe),
- * and ZF without dropout (README, "quick vs full"). Plain L2 distances did not help `full` (README).
+ * what was seen to help on LFW is suggested: random batches where plain SGD stalled on P×K ones (`full`),
+ * Adam instead of plain SGD (quick profile, reference recipe), and ZF without dropout (README, "quick vs
+ * full"). Plain L2 distances did not help `full` (README).
  */
 export function stallMessage(
   c: Collapse,
@@ -116,8 +118,14 @@ export function stallMessage(
   rule: CollapseRule = STALL_RULE,
 ): string {
   const what = cfg.loss?.softMargin ? "ln 2" : `the margin ${c.level}`;
+  const sgd = cfg.optimizer === "sgd";
   const tries = [
-    ...(cfg.optimizer === "sgd"
+    ...(sgd && cfg.batches !== "random"
+      ? [
+        "random batches, as the slides' Keras drew them (--batches random; plain SGD on P×K batches stalled here)",
+      ]
+      : []),
+    ...(sgd
       ? ["Adam instead of plain SGD (1e-4 for Zeiler&Fergus; a constant 3e-5 learned for Inception)"]
       : []),
     ...(zfWithDropout(cfg) ? ["no dropout for Zeiler&Fergus (modelOptions.dropout 0)"] : []),

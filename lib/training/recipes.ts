@@ -248,5 +248,8 @@ export function recipeConfig(
   if (!Number.isInteger(steps) || steps < 1) {
     throw new RangeError(`steps must be a positive integer, got ${steps}`);
   }
-  return { ...trainingConfig(model, "full"), ...recipe(name).config(model, steps), model };
+  // Every recipe draws P×K batches (`batches` absent), as the pilots and the reference runs did; only
+  // `full` itself draws the slides' random ones.
+  const { batches: _slidesRandom, ...slides } = trainingConfig(model, "full");
+  return { ...slides, ...recipe(name).config(model, steps), model };
 }

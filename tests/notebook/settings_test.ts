@@ -14,8 +14,8 @@ Deno.test("runSettings: the notebooks' settings table, worked out by hand for a 
     { setting: "backend", value: "wasm (2 threads), + 11 project kernels" },
     { setting: "identities × images", value: "901 × ≥ 3" },
     { setting: "epochs", value: 10 },
-    { setting: "batches per epoch × batch size (K per person)", value: "10 × 200 (K = 4)" },
-    { setting: "loss", value: "triplet, semi-hard, margin 0.2" },
+    { setting: "batches per epoch × batch size (how drawn)", value: "10 × 200 (P×K, K = 4)" },
+    { setting: "loss", value: "triplet, semi-hard, margin 0.2, squared distances" },
     { setting: "optimizer, learning rate", value: "Adam 0.0001 → 0.000025 in 3 steps" },
     { setting: "dropout (drop1, drop2), batch-norm momentum", value: "0, 0.9" },
     { setting: "augmentation", value: "rotation 10, shift 0.1, zoom 0.1, flip true" },
@@ -25,6 +25,18 @@ Deno.test("runSettings: the notebooks' settings table, worked out by hand for a 
   // The slides' ZF settings fill in the network's defaults; Inception has no such row.
   const full = runSettings({ config: trainingConfig("zf", "full"), history }, 901, summary);
   equal(full.find((r) => r.setting.startsWith("dropout"))?.value, "0.5, 0.99");
+  // …and the slides' batches and loss: any 200 images, the hinge on plain L2 distances.
+  equal(full.find((r) => r.setting.startsWith("batches"))?.value, "pass × 200 (random images)");
+  equal(full.find((r) => r.setting === "loss")?.value, "triplet, semi-hard, margin 0.2, plain L2 distances");
+  const soft = runSettings(
+    {
+      config: { ...trainingConfig("zf", "quick"), loss: { softMargin: true, distance: "euclidean" } },
+      history,
+    },
+    901,
+    summary,
+  );
+  equal(soft.find((r) => r.setting === "loss")?.value, "triplet, semi-hard, soft margin, plain L2 distances");
   const inc = runSettings(
     { config: { ...trainingConfig("inception", "quick"), augment: false }, history },
     5,

@@ -147,9 +147,21 @@ Deno.test("stallMessage: says where, and suggests only what helped here, fitting
     full,
     /within 5% of the margin 0\.2 for epochs 2–9 \(0\.1958, 0\.1957, .*, 0\.1954\): the network is hardly learning/,
   );
-  for (const t of [/Adam instead of plain SGD/, /no dropout for Zeiler&Fergus/, /semihard-200/]) {
+  for (
+    const t of [/random batches/, /Adam instead of plain SGD/, /no dropout for Zeiler&Fergus/, /semihard-200/]
+  ) {
     match(full, t);
   }
+  // `full` as it is now: random batches already, so only Adam, no dropout and the recipe are left.
+  const fullRandom = stallMessage(s, {
+    model: "zf",
+    margin: 0.2,
+    optimizer: "sgd",
+    modelOptions: {},
+    batches: "random",
+  });
+  ok(!/random batches/.test(fullRandom));
+  match(fullRandom, /Adam instead of plain SGD/);
   const inc = stallMessage(s, { model: "inception", margin: 0.2, optimizer: "sgd", modelOptions: {} });
   match(inc, /Adam instead of plain SGD/);
   ok(!/dropout/.test(inc));
@@ -159,7 +171,7 @@ Deno.test("stallMessage: says where, and suggests only what helped here, fitting
     optimizer: "adam",
     modelOptions: { dropout: 0 },
   });
-  ok(!/Adam instead|dropout/.test(adamNoDropout));
+  ok(!/Adam instead|dropout|random batches/.test(adamNoDropout));
   match(adamNoDropout, /semihard-200/);
   match(
     stallMessage(s, {

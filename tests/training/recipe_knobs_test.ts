@@ -309,13 +309,25 @@ Deno.test("recipes: every one is valid for both networks, keeps the slides' para
     softMargin: true,
     distance: "euclidean",
   }]);
-  // The profiles' configs carry none of the new knobs, except `full`'s loss (TFA's plain L2, the slides'):
-  // the quick and smoke runs are unchanged.
+  // The profiles' configs carry none of the new knobs, except `full`'s loss (TFA's plain L2) and batches
+  // (random images), both the slides': the quick and smoke runs are unchanged.
   for (const p of PROFILES) {
     for (const model of ["zf", "inception"] as const) {
       const c = trainingConfig(model, p);
       const loss = p === "full" ? { softMargin: false, distance: "euclidean" } : undefined;
-      deepEqual([c.loss, c.heldOut, c.schedule.kind === "warmup-exp"], [loss, undefined, false]);
+      const batches = p === "full" ? "random" : undefined;
+      deepEqual([c.loss, c.batches, c.heldOut, c.schedule.kind === "warmup-exp"], [
+        loss,
+        batches,
+        undefined,
+        false,
+      ]);
+    }
+  }
+  // Every recipe draws P×K batches, `slides-sgd` included (it pilots the slides' optimizer on them).
+  for (const name of Object.keys(RECIPES)) {
+    for (const model of ["zf", "inception"] as const) {
+      ok(!("batches" in recipeConfig(name, model, 100)), `${name} (${model}) sets batches`);
     }
   }
 });

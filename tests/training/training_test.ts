@@ -373,6 +373,14 @@ Deno.test("profiles: full follows the slides, smoke and quick are smaller", () =
   // The slides' loss: TFA's TripletSemiHardLoss with its default plain L2 distances; the short runs and
   // the reference recipe keep FaceNet's squared distances, which they were tuned on.
   for (const c of [zf, inc]) deepEqual(c.loss, { softMargin: false, distance: "euclidean" });
+  // The slides' batches: any 200 images (Keras' ImageDataGenerator.flow); the short runs and the reference
+  // recipe draw P×K ones (`batches` absent).
+  for (const c of [zf, inc]) equal(c.batches, "random");
+  for (const m of ["zf", "inception"] as const) {
+    for (const c of [trainingConfig(m, "quick"), trainingConfig(m, "smoke"), referenceConfig(m, 1800)]) {
+      equal(c.batches, undefined);
+    }
+  }
   for (const m of ["zf", "inception"] as const) {
     equal(trainingConfig(m, "quick").loss, undefined);
     equal(trainingConfig(m, "smoke").loss, undefined);
