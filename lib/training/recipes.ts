@@ -77,18 +77,14 @@ function hermans(
 }
 
 /**
- * Adam's rate and warm-up (share of the steps, linear from 0) in `semihard-200`, per network. ZF learns at
- * 1e-4 from the first step. Inception (no batch norm) does not: at 1e-4 its reference run collapsed to the
- * margin within four 50-batch epochs (0.1980, 0.1987, 0.1999, 0.1998). In the pilots a constant 3e-5 learned
+ * Adam's rate in `semihard-200`, per network. ZF learns at 1e-4 from the first step. Inception (no batch
+ * norm) does not: at 1e-4 its reference run collapsed to the margin within four 50-batch epochs (0.1980, 0.1987, 0.1999, 0.1998). In the pilots a constant 3e-5 learned
  * fastest of 1e-5…1e-4 over 100 batches (README, Pilots). A warm-up to 1e-4 over 30% of the steps did worse
  * than a constant 3e-5 at every epoch after the first: past 5e-5 its loss went back up (0.1936 → 0.1986) and
  * then wobbled at 0.193–0.197 (results/inception_attempts/warmup30_history.csv). So Inception keeps 3e-5,
  * which learns, though too slowly for the slides' numbers in 2 hours (README, Reference weights).
  */
-export const SEMIHARD_200_ADAM: Readonly<Record<ModelKind, { lr: number; warmup: number }>> = {
-  zf: { lr: 1e-4, warmup: 0 },
-  inception: { lr: 3e-5, warmup: 0 },
-};
+export const SEMIHARD_200_LR: Readonly<Record<ModelKind, number>> = { zf: 1e-4, inception: 3e-5 };
 
 /** `semihard-200`'s batches and loss (P×K 50×4, semi-hard, hinge 0.2 on squared distances) with Adam at
  * `lr` after a linear warm-up over `warmup` of the steps, and `over` on top. */
@@ -149,8 +145,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   "semihard-200": {
     description:
       "the quick profile's batches and loss (P×K 50×4, semi-hard, hinge 0.2 on squared distances) with Adam (ZF 1e-4, Inception 3e-5) constant for 60% of steps, then decaying 1000-fold",
-    config: (model, steps) =>
-      semihard200(SEMIHARD_200_ADAM[model].lr, SEMIHARD_200_ADAM[model].warmup)(model, steps),
+    config: (model, steps) => semihard200(SEMIHARD_200_LR[model])(model, steps),
   },
   "semihard-200-lr3e-5": {
     description: "semihard-200 at a constant Adam 3e-5 for both networks (Inception's rate in semihard-200)",
