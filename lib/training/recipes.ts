@@ -78,11 +78,12 @@ function hermans(
 
 /**
  * Adam's rate in `semihard-200`, per network. ZF learns at 1e-4 from the first step. Inception (no batch
- * norm) does not: at 1e-4 its reference run collapsed to the margin within four 50-batch epochs (0.1980, 0.1987, 0.1999, 0.1998). In the pilots a constant 3e-5 learned
- * fastest of 1e-5…1e-4 over 100 batches (README, Pilots). A warm-up to 1e-4 over 30% of the steps did worse
- * than a constant 3e-5 at every epoch after the first: past 5e-5 its loss went back up (0.1936 → 0.1986) and
- * then wobbled at 0.193–0.197 (results/inception_attempts/warmup30_history.csv). So Inception keeps 3e-5,
- * which learns, though too slowly for the slides' numbers in 2 hours (README, Reference weights).
+ * norm) does not: at 1e-4 its reference run collapsed to the margin within four 50-batch epochs (0.1980,
+ * 0.1987, 0.1999, 0.1998). In the pilots a constant 3e-5 learned fastest of 1e-5…1e-4 over 100 batches
+ * (README, Pilots). A warm-up to 1e-4 over 30% of the steps did worse than a constant 3e-5 at every epoch
+ * after the first: past 5e-5 its loss went back up (0.1936 → 0.1986) and then wobbled at 0.193–0.197
+ * (results/inception_attempts/warmup30_history.csv). So Inception keeps 3e-5, which learns, though too
+ * slowly for the slides' numbers in 2 hours (README, Reference weights).
  */
 export const SEMIHARD_200_LR: Readonly<Record<ModelKind, number>> = { zf: 1e-4, inception: 3e-5 };
 
