@@ -24,9 +24,12 @@ export interface ModelOptions {
   init?: KernelInit;
 }
 
-/** The kernel initialisers a network can start from. */
-export const KERNEL_INITS = ["glorot-uniform", "he-normal"] as const;
-export type KernelInit = typeof KERNEL_INITS[number];
+/** The kernel initialisers a network can start from, by the name `ModelOptions.init` takes. */
+const KERNEL_INITIALIZERS = {
+  "glorot-uniform": tfl.initializers.glorotUniform,
+  "he-normal": tfl.initializers.heNormal,
+} as const;
+export type KernelInit = keyof typeof KERNEL_INITIALIZERS;
 
 export type SymbolicTensor = tfl.SymbolicTensor;
 
@@ -36,7 +39,7 @@ export class Builder {
   readonly channels: number;
   readonly embeddingDim: number;
   readonly width: number;
-  readonly kernelInit: KernelInit;
+  private readonly kernelInit: KernelInit;
   private readonly rng: Rng;
 
   constructor(opts: ModelOptions) {
@@ -46,9 +49,10 @@ export class Builder {
     this.width = opts.width ?? 1;
     this.rng = new Rng(opts.seed ?? 0);
     this.kernelInit = opts.init ?? "glorot-uniform";
-    if (!(KERNEL_INITS as readonly string[]).includes(this.kernelInit)) {
+    if (!Object.hasOwn(KERNEL_INITIALIZERS, this.kernelInit)) {
       throw new RangeError(
-        `model option init must be one of ${KERNEL_INITS.join(", ")}, got ${JSON.stringify(this.kernelInit)}`,
+        `model option init must be one of ${Object.keys(KERNEL_INITIALIZERS).join(", ")}, ` +
+          `got ${JSON.stringify(this.kernelInit)}`,
       );
     }
     for (const [k, v] of Object.entries({ inputSize: this.inputSize, channels: this.channels })) {
@@ -69,10 +73,7 @@ export class Builder {
   }
 
   private init() {
-    const seed = this.rng.uint32();
-    return this.kernelInit === "he-normal"
-      ? tfl.initializers.heNormal({ seed })
-      : tfl.initializers.glorotUniform({ seed });
+    return KERNEL_INITIALIZERS[this.kernelInit]({ seed: this.rng.uint32() });
   }
 
   /** Convolution + ReLU, 'same' padding; `filters` is scaled by `width`. */
