@@ -66,6 +66,9 @@ export interface TrainConfig {
   /** One image per person with ≥ `minImages` images left out of training (heldout.ts); absent: none. */
   heldOutImages?: HeldOutImagesSpec;
   schedule: LrSchedule;
+  /** Data-dependent initialisation (lib/models/data_init.ts) over this many training images, drawn with
+   * the run's seed, before the first step; absent: the builder's weights as they are. */
+  dataInit?: { images: number };
   /** "sgd" as in the slides (with `momentum` > 0: SGD with momentum), or "adam" (β1 0.9, β2 0.999):
    * scale-free steps, which leave the collapsed start of training much sooner than plain SGD does. */
   optimizer: "sgd" | "adam";
@@ -151,6 +154,7 @@ export const RESUME_KEYS: (keyof TrainConfig)[] = [
   "heldOut",
   "heldOutImages",
   "schedule",
+  "dataInit",
   "optimizer",
   "momentum",
   "augment",
@@ -173,6 +177,11 @@ export function checkConfig(cfg: TrainConfig): void {
   }
   if (cfg.batches !== undefined && cfg.batches !== "pk" && cfg.batches !== "random") {
     throw new RangeError(`config.batches must be "pk" or "random", got ${JSON.stringify(cfg.batches)}`);
+  }
+  if (cfg.dataInit !== undefined && !(Number.isInteger(cfg.dataInit.images) && cfg.dataInit.images >= 2)) {
+    throw new RangeError(
+      `config.dataInit.images must be an integer ≥ 2, got ${JSON.stringify(cfg.dataInit.images)}`,
+    );
   }
   const s = cfg.schedule;
   if (s.kind === "warmup-exp") {

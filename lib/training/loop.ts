@@ -20,8 +20,10 @@ import { join } from "node:path";
 import { currentBackend } from "../backend.ts";
 import { type CodeVersion, type GitState, gitStateOrNull, noteCodeVersion } from "../code_version.ts";
 import { displayPath, type Profile, profile as activeProfile } from "../config.ts";
-import type { FaceSet } from "../data/faceset.ts";
+import { type FaceSet, selectFaces } from "../data/faceset.ts";
 import { computeBatchGradientsAsync } from "../gpu/train_step.ts";
+import { dataDependentInit } from "../models/data_init.ts";
+import { inputTensor } from "../models/embed.ts";
 import { buildNetwork } from "../models/networks.ts";
 import { Rng } from "../rng.ts";
 import { augmentBatch } from "./augment.ts";
@@ -239,14 +241,34 @@ export function trainingFaces(faces: FaceSet, cfg: TrainConfig): FaceSet {
   return cfg.heldOutImages ? withoutHeldOutImages(identities, cfg.heldOutImages) : identities;
 }
 
-/** A fresh network and RNG, at the schedule's first learning rate. */
+/** A fresh network (data-initialised if the config asks) and RNG, at the schedule's first learning rate. */
 function startRun(run: Run): RunState {
   const { cfg } = run;
   const net = buildNetwork(cfg.model, { ...cfg.modelOptions, inputSize: run.data.height, seed: cfg.seed });
+  if (cfg.dataInit) initFromData(run, net, cfg.dataInit.images);
   const sched = initialSchedule(cfg.schedule);
   if (cfg.schedule.kind === "step") sched.lr = stepLearningRate(cfg.schedule, 1, cfg.epochs);
   if (perBatchSchedule(cfg.schedule)) sched.lr = warmupExpRate(cfg.schedule, 1);
   return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0, warnings: [], code: [] };
+}
+
+/** Data-dependent initialisation of `net` on `images` training images drawn with the run's seed. */
+function initFromData(run: Run, net: tfl.LayersModel, images: number): void {
+  const n = Math.min(images, run.data.n);
+  const pick = new Rng(run.cfg.seed ^ 0xda7a).sample(run.data.n, n).sort((a, b) => a - b);
+  const x = inputTensor(selectFaces(run.data, pick));
+  try {
+    const layers = dataDependentInit(net, x);
+    const deepest = layers[layers.length - 2] ?? layers[0];
+    run.log(
+      `Data-dependent initialisation on ${n} training images: ${layers.length} layers standardised ` +
+        `(before: ${deepest.layer} RMS mean ${deepest.meanBefore.toExponential(1)}, std ${
+          deepest.stdBefore.toExponential(1)
+        })`,
+    );
+  } finally {
+    x.dispose();
+  }
 }
 
 /** The run's state from its checkpoint; refused (with the reason) for another config or other data. */

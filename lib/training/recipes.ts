@@ -87,6 +87,9 @@ function hermans(
  */
 export const SEMIHARD_200_LR: Readonly<Record<ModelKind, number>> = { zf: 1e-4, inception: 3e-5 };
 
+/** Training images the data-dependent initialisation (lib/models/data_init.ts) standardises over. */
+export const DATA_INIT_IMAGES = 128;
+
 /** `semihard-200`'s batches and loss (P×K 50×4, semi-hard, hinge 0.2 on squared distances) with Adam at
  * `lr` after a linear warm-up over `warmup` of the steps, and `over` on top. */
 function semihard200(lr: number, warmup = 0, over: Partial<TrainConfig> = {}): Recipe["config"] {
@@ -177,6 +180,15 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
       semihard200(1e-4, 0, {
         modelOptions: { ...shortRunNetwork(model).modelOptions, init: "he-normal" },
       })(model, steps),
+  },
+  "semihard-200-datainit": {
+    description:
+      "semihard-200 at Adam 1e-4 for both networks, from data-dependent initial weights (every layer's pre-activations standardised over 128 training images)",
+    config: semihard200(1e-4, 0, { dataInit: { images: DATA_INIT_IMAGES } }),
+  },
+  "semihard-200-datainit-lr3e-4": {
+    description: "semihard-200-datainit at Adam 3e-4",
+    config: semihard200(3e-4, 0, { dataInit: { images: DATA_INIT_IMAGES } }),
   },
   "hermans-noaug": {
     description: "hermans-batchhard-soft without augmentation",
