@@ -256,8 +256,9 @@ export function recipeConfig(
   if (!Number.isInteger(steps) || steps < 1) {
     throw new RangeError(`steps must be a positive integer, got ${steps}`);
   }
-  // Every recipe draws P×K batches (`batches` absent), as the pilots and the reference runs did; only
-  // `full` itself draws the slides' random ones.
-  const { batches: _slidesRandom, ...slides } = trainingConfig(model, "full");
-  return { ...slides, ...recipe(name).config(model, steps), model };
+  // Every recipe draws P×K batches, as the pilots and the reference runs did; only `full` itself draws the
+  // slides' random ones. `batches` is there as undefined, not left out, because `train` lays the config
+  // over its profile's: left out, a pilot (profile `full`) would draw random batches after all.
+  const slides = trainingConfig(model, "full");
+  return { ...slides, batches: undefined, ...recipe(name).config(model, steps), model };
 }

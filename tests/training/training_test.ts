@@ -226,6 +226,50 @@ Deno.test("random batches: the run says so, keeps the kind in its state, and doe
   });
 });
 
+Deno.test("a recipe's config draws P×K batches even under the full profile (as the pilots train)", async () => {
+  await withTempDir(async (dir) => {
+    const faces = syntheticFaces(6, 4);
+    const logs: string[] = [];
+    const r = await train("zf", faces, {
+      ...quiet,
+      profile: "full",
+      log: (s) => logs.push(s),
+      runDir: dir,
+      // The recipe's config with a tiny network and data laid over it (tinyConfig says nothing of batches).
+      config: {
+        ...recipeConfig("semihard-200", "zf", 10),
+        ...tinyConfig({ distanceEpochs: [], mining: "semi-hard" }),
+      },
+      stopAfter: 1,
+    });
+    r.model.dispose();
+    ok(logs.some((l) => /: 3 batches of 12 per epoch/.test(l)), logs.join("\n"));
+    equal(r.config.batches, undefined);
+  });
+});
+
+Deno.test("dataInit: a fresh run standardises its network on training images first; a bad count is refused", async () => {
+  await withTempDir(async (dir) => {
+    const faces = syntheticFaces(6, 4);
+    const logs: string[] = [];
+    const r = await train("inception", faces, {
+      ...quiet,
+      log: (s) => logs.push(s),
+      runDir: dir,
+      config: tinyConfig({ distanceEpochs: [], dataInit: { images: 10 }, epochs: 1, batchesPerEpoch: 1 }),
+    });
+    r.model.dispose();
+    ok(
+      logs.some((l) => /^Data-dependent initialisation on 10 training images: \d+ layers/.test(l)),
+      logs.join("\n"),
+    );
+    await rejects(
+      train("zf", faces, { ...quiet, runDir: `${dir}/x`, config: tinyConfig({ dataInit: { images: 1 } }) }),
+      /config.dataInit.images must be an integer ≥ 2, got 1/,
+    );
+  });
+});
+
 Deno.test("a diverging loss stops the run with a clear message and keeps the last good checkpoint", async () => {
   await withTempDir(async (dir) => {
     // Epoch 1 at a sane rate, epoch 2 at 1e30: weights overflow and the loss turns NaN.
