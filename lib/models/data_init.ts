@@ -26,6 +26,14 @@ export interface DataInitLayer {
   stdBefore: number;
 }
 
+export interface DataInitOptions {
+  /** Which layers: "all" (convolutions and dense layers, the default) or "conv" (convolutions only, so
+   * the dense layers, the embedding layer among them, keep their built weights). */
+  layers?: "all" | "conv";
+  /** Images per forward pass (default 32). */
+  batchSize?: number;
+}
+
 /** Pre-activations (without the layer's activation) of a Conv2D or Dense layer for input `x`. */
 function preActivations(layer: tfl.layers.Layer, x: tf.Tensor): tf.Tensor {
   const [kernel, bias] = layer.getWeights();
@@ -46,17 +54,22 @@ function preActivations(layer: tfl.layers.Layer, x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Standardise the pre-activations of every Conv2D and Dense layer of `model` (in the model's layer
+ * Standardise the pre-activations of every Conv2D and Dense layer (or every Conv2D: `opts.layers`) of `model` (in the model's layer
  * order, so each layer sees the already standardised layers before it) over the images `x`, in place.
  * A channel whose pre-activations do not vary over `x` keeps its weights. Returns what each layer's
  * pre-activations were before.
  */
-export function dataDependentInit(model: tfl.LayersModel, x: tf.Tensor4D, batchSize = 32): DataInitLayer[] {
+export function dataDependentInit(
+  model: tfl.LayersModel,
+  x: tf.Tensor4D,
+  opts: DataInitOptions = {},
+): DataInitLayer[] {
   if (x.shape[0] < 2) throw new RangeError(`data-dependent init needs at least 2 images, got ${x.shape[0]}`);
+  const kinds = opts.layers === "conv" ? ["Conv2D"] : ["Conv2D", "Dense"];
+  const batchSize = opts.batchSize ?? 32;
   const out: DataInitLayer[] = [];
   for (const layer of model.layers) {
-    const kind = layer.getClassName();
-    if (kind !== "Conv2D" && kind !== "Dense") continue;
+    if (!kinds.includes(layer.getClassName())) continue;
     const weights = layer.getWeights();
     if (weights.length !== 2) throw new Error(`data-dependent init: layer ${layer.name} needs a bias`);
     const row = tf.tidy(() => {

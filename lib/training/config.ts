@@ -66,9 +66,9 @@ export interface TrainConfig {
   /** One image per person with ≥ `minImages` images left out of training (heldout.ts); absent: none. */
   heldOutImages?: HeldOutImagesSpec;
   schedule: LrSchedule;
-  /** Data-dependent initialisation (lib/models/data_init.ts) over this many training images, drawn with
-   * the run's seed, before the first step; absent: the builder's weights as they are. */
-  dataInit?: { images: number };
+  /** Data-dependent initialisation (lib/models/data_init.ts) of `layers` (default "all") over `images`
+   * training images, drawn with the run's seed, before the first step; absent: the builder's weights. */
+  dataInit?: { images: number; layers?: "all" | "conv" };
   /** "sgd" as in the slides (with `momentum` > 0: SGD with momentum), or "adam" (β1 0.9, β2 0.999):
    * scale-free steps, which leave the collapsed start of training much sooner than plain SGD does. */
   optimizer: "sgd" | "adam";
@@ -182,6 +182,10 @@ export function checkConfig(cfg: TrainConfig): void {
     throw new RangeError(
       `config.dataInit.images must be an integer ≥ 2, got ${JSON.stringify(cfg.dataInit.images)}`,
     );
+  }
+  const layers = cfg.dataInit?.layers;
+  if (layers !== undefined && layers !== "all" && layers !== "conv") {
+    throw new RangeError(`config.dataInit.layers must be "all" or "conv", got ${JSON.stringify(layers)}`);
   }
   const s = cfg.schedule;
   if (s.kind === "warmup-exp") {

@@ -245,26 +245,27 @@ export function trainingFaces(faces: FaceSet, cfg: TrainConfig): FaceSet {
 function startRun(run: Run): RunState {
   const { cfg } = run;
   const net = buildNetwork(cfg.model, { ...cfg.modelOptions, inputSize: run.data.height, seed: cfg.seed });
-  if (cfg.dataInit) initFromData(run, net, cfg.dataInit.images);
+  if (cfg.dataInit) initFromData(run, net, cfg.dataInit);
   const sched = initialSchedule(cfg.schedule);
   if (cfg.schedule.kind === "step") sched.lr = stepLearningRate(cfg.schedule, 1, cfg.epochs);
   if (perBatchSchedule(cfg.schedule)) sched.lr = warmupExpRate(cfg.schedule, 1);
   return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0, warnings: [], code: [] };
 }
 
-/** Data-dependent initialisation of `net` on `images` training images drawn with the run's seed. */
-function initFromData(run: Run, net: tfl.LayersModel, images: number): void {
-  const n = Math.min(images, run.data.n);
+/** Data-dependent initialisation of `net` on training images drawn with the run's seed. */
+function initFromData(run: Run, net: tfl.LayersModel, spec: NonNullable<TrainConfig["dataInit"]>): void {
+  const n = Math.min(spec.images, run.data.n);
   const pick = new Rng(run.cfg.seed ^ 0xda7a).sample(run.data.n, n).sort((a, b) => a - b);
   const x = inputTensor(selectFaces(run.data, pick));
   try {
-    const layers = dataDependentInit(net, x);
-    const deepest = layers[layers.length - 2] ?? layers[0];
+    const layers = dataDependentInit(net, x, { layers: spec.layers });
+    const last = layers[layers.length - 1];
     run.log(
       `Data-dependent initialisation on ${n} training images: ${layers.length} layers standardised ` +
-        `(before: ${deepest.layer} RMS mean ${deepest.meanBefore.toExponential(1)}, std ${
-          deepest.stdBefore.toExponential(1)
-        })`,
+        `(${
+          spec.layers === "conv" ? "convolutions only; " : ""
+        }the last, ${last.layer}, had pre-activations ` +
+        `of mean RMS ${last.meanBefore.toExponential(1)} and std ${last.stdBefore.toExponential(1)})`,
     );
   } finally {
     x.dispose();

@@ -190,6 +190,11 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     description: "semihard-200-datainit at Adam 3e-4",
     config: semihard200(3e-4, 0, { dataInit: { images: DATA_INIT_IMAGES } }),
   },
+  "semihard-200-datainit-conv": {
+    description:
+      "semihard-200-datainit with only the convolutions standardised (the embedding layer keeps Keras' Glorot weights)",
+    config: semihard200(1e-4, 0, { dataInit: { images: DATA_INIT_IMAGES, layers: "conv" } }),
+  },
   "hermans-noaug": {
     description: "hermans-batchhard-soft without augmentation",
     config: hermans({ augment: false }),

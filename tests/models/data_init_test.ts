@@ -35,7 +35,7 @@ Deno.test("dataDependentInit: the linear embedding layer's outputs get mean 0 an
   const fcBefore = outputOf(m, "fc", x);
   // Glorot weights shrink the signal layer by layer: the embedding layer's outputs start tiny.
   ok(rms(fcBefore) < 0.1, `fc RMS before ${rms(fcBefore)}`);
-  const rows = dataDependentInit(m, x, 8);
+  const rows = dataDependentInit(m, x, { batchSize: 8 });
   equal(rows.length, m.layers.filter((l) => ["Conv2D", "Dense"].includes(l.getClassName())).length);
   const fc = outputOf(m, "fc", x);
   const { mean, variance } = tf.moments(fc, 0);
@@ -51,7 +51,7 @@ Deno.test("dataDependentInit: ReLU layers keep an O(1) signal to the top, kernel
   const deep = "inception_5b_3x3";
   const kernelBefore = m.getLayer(deep).getWeights()[0].clone();
   const rmsBefore = rms(outputOf(m, deep, x));
-  dataDependentInit(m, x, 8);
+  dataDependentInit(m, x, { batchSize: 8 });
   // A standardised pre-activation z has E[relu(z)²] + E[relu(−z)²] = 1, so the ReLU output's RMS is
   // well above the shrunken signal Glorot weights leave at the top of the stack.
   const rmsAfter = rms(outputOf(m, deep, x));
@@ -73,4 +73,20 @@ Deno.test("dataDependentInit: one image is refused", async () => {
   await tf.setBackend("cpu");
   const m = buildInception({ width: 0.125, inputSize: 32 });
   throws(() => dataDependentInit(m, images(1, 32, 0)), /at least 2 images, got 1/);
+});
+
+Deno.test('dataDependentInit with layers "conv": the embedding layer keeps its weights', async () => {
+  await tf.setBackend("cpu");
+  const m = buildInception({ width: 0.125, inputSize: 32, seed: 5 });
+  const fc = m.getLayer("fc").getWeights().map((w) => w.clone());
+  const x = images(16, 32, 3);
+  const rows = dataDependentInit(m, x, { layers: "conv" });
+  ok(
+    rows.every((r) => m.getLayer(r.layer).getClassName() === "Conv2D") && rows.length > 50,
+    `${rows.length} rows`,
+  );
+  const after = m.getLayer("fc").getWeights();
+  for (let i = 0; i < 2; i++) equal(tf.max(tf.abs(tf.sub(after[i], fc[i]))).dataSync()[0], 0);
+  // The convolutions below it are standardised, so the embedding layer now sees an O(1) signal.
+  ok(rms(outputOf(m, "inception_5b_3x3", x)) > 0.3);
 });
