@@ -70,7 +70,18 @@ export function detectCollapse(
 /** The run settings the warnings look at to suggest only what the run does not already do. */
 export type WarnedConfig =
   & Pick<TrainConfig, "model" | "loss" | "margin" | "optimizer" | "modelOptions">
-  & Partial<Pick<TrainConfig, "mining" | "batchSize" | "k" | "batches">>;
+  & Partial<Pick<TrainConfig, "mining" | "batchSize" | "k" | "batches" | "dataInit">>;
+
+/** Data-dependent initialisation for an Inception run without it: Inception (no batch norm) collapsed at
+ * Adam 1e-4 from Keras' Glorot weights and learned at 1e-4 from data-initialised convolutions (README,
+ * Pilots). */
+function inceptionDataInit(cfg: WarnedConfig): string[] {
+  return cfg.model === "inception" && !cfg.dataInit
+    ? [
+      'for Inception, data-dependent initialisation of its convolutions (dataInit { images: 128, layers: "conv" })',
+    ]
+    : [];
+}
 
 /** Whether a `cfg` run of ZF keeps the slides' dropout (the short runs and the reference recipe drop it). */
 function zfWithDropout(cfg: WarnedConfig): boolean {
@@ -90,7 +101,8 @@ export function collapseMessage(
   const tries = [
     cfg.optimizer === "sgd"
       ? "Adam instead of plain SGD (1e-4 or below)"
-      : "a lower Adam learning rate (1e-4 or below; Inception collapsed at 1e-4 from the first step, not at a constant 3e-5) or a warm-up",
+      : "a lower Adam learning rate (1e-4 or below) or a warm-up",
+    ...inceptionDataInit(cfg),
     ...(cfg.mining === "batch-hard" ? ["semi-hard mining instead of batch-hard"] : []),
     ...(cfg.batchSize !== undefined && (cfg.batchSize !== 200 || cfg.k !== 4)
       ? ["batches of 200 as P×K 50×4"]
@@ -125,9 +137,8 @@ export function stallMessage(
         "random batches, as the slides' Keras drew them (--batches random; plain SGD on P×K batches stalled here)",
       ]
       : []),
-    ...(sgd
-      ? ["Adam instead of plain SGD (1e-4 for Zeiler&Fergus; a constant 3e-5 learned for Inception)"]
-      : []),
+    ...(sgd ? ["Adam instead of plain SGD (1e-4)"] : []),
+    ...inceptionDataInit(cfg),
     ...(zfWithDropout(cfg) ? ["no dropout for Zeiler&Fergus (modelOptions.dropout 0)"] : []),
     "the reference recipe semihard-200 (lib/training/recipes.ts; README, Reference weights)",
   ];

@@ -102,6 +102,14 @@ Deno.test("collapseMessage says where, and suggests only what the run does not a
   const inc = collapseMessage(c, { ...hermans, model: "inception", loss: { softMargin: true } });
   match(inc, /ln 2/);
   ok(!/dropout/.test(inc));
+  // Inception from the built weights is told of data-dependent initialisation; one that has it is not, nor ZF.
+  match(inc, /data-dependent initialisation of its convolutions/);
+  const incInit = collapseMessage(c, {
+    ...hermans,
+    model: "inception",
+    dataInit: { images: 128, layers: "conv" },
+  });
+  ok(!/data-dependent/.test(incInit) && !/data-dependent/.test(zf), incInit);
 });
 
 // Epoch losses of runs measured here (README): `full` on squared distances, which stalled; the ZF
