@@ -69,9 +69,10 @@ export interface TrainConfig {
   /** Data-dependent initialisation (lib/models/data_init.ts) of `layers` (default "all") over `images`
    * training images, drawn with the run's seed, before the first step; absent: the builder's weights. */
   dataInit?: { images: number; layers?: "all" | "conv" };
-  /** "sgd" as in the slides (with `momentum` > 0: SGD with momentum), or "adam" (β1 0.9, β2 0.999):
-   * scale-free steps, which leave the collapsed start of training much sooner than plain SGD does. */
-  optimizer: "sgd" | "adam";
+  /** "sgd" as in the slides (with `momentum` > 0: SGD with momentum), "adam" (β1 0.9, β2 0.999):
+   * scale-free steps, which leave the collapsed start of training much sooner than plain SGD does, or
+   * "lamb" (lamb.ts: Adam's step scaled to each weight tensor's norm). */
+  optimizer: "sgd" | "adam" | "lamb";
   /** With "sgd": 0 = plain SGD (the slides); > 0 = SGD with momentum. Ignored by "adam". */
   momentum: number;
   augment: AugmentOptions | false;

@@ -206,6 +206,14 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
       "semihard-200-datainit with only the convolutions standardised (the embedding layer keeps Keras' Glorot weights)",
     config: semihard200(1e-4, 0, { dataInit: { images: DATA_INIT_IMAGES, layers: "conv" } }),
   },
+  "semihard-200-lamb": {
+    description:
+      "semihard-200 with LAMB (Adam's step scaled to each weight tensor's norm) at 1e-3 from data-initialised convolutions",
+    config: semihard200(1e-3, 0, {
+      optimizer: "lamb",
+      dataInit: { images: DATA_INIT_IMAGES, layers: "conv" },
+    }),
+  },
   "hermans-noaug": {
     description: "hermans-batchhard-soft without augmentation",
     config: hermans({ augment: false }),

@@ -1,10 +1,11 @@
 /**
  * Learning rates over epochs and the optimizers they drive: the slides' step schedule (ZF), Keras'
  * ReduceLROnPlateau (Inception), a per-batch warm-up then exponential decay (Hermans et al. 2017), and
- * SGD / momentum / Adam built from a TrainConfig.
+ * SGD / momentum / Adam / LAMB built from a TrainConfig.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { LrSchedule, TrainConfig } from "./config.ts";
+import { LambOptimizer } from "./lamb.ts";
 
 /** Learning-rate schedule state (what ReduceLROnPlateau remembers between epochs). */
 export interface ScheduleState {
@@ -62,6 +63,7 @@ export function nextSchedule(
 export function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
   const lr = cfg.schedule.start;
   if (cfg.optimizer === "adam") return tf.train.adam(lr, 0.9, 0.999);
+  if (cfg.optimizer === "lamb") return new LambOptimizer(lr, 0.9, 0.999);
   if (cfg.optimizer !== "sgd") throw new Error(`unknown optimizer ${JSON.stringify(cfg.optimizer)}`);
   return cfg.momentum > 0 ? tf.train.momentum(lr, cfg.momentum) : tf.train.sgd(lr);
 }
@@ -86,6 +88,8 @@ export function disposeOptimizer(optimizer: tf.Optimizer): void {
 export function describeOptimizer(cfg: TrainConfig): string {
   const name = cfg.optimizer === "adam"
     ? "Adam"
+    : cfg.optimizer === "lamb"
+    ? "LAMB"
     : cfg.momentum > 0
     ? `SGD, momentum ${cfg.momentum},`
     : "SGD";
