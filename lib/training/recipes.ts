@@ -208,8 +208,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   },
   "semihard-200-lamb": {
     description:
-      "semihard-200 with LAMB (Adam's step scaled to each weight tensor's norm) at 1e-3 from data-initialised convolutions",
-    config: semihard200(1e-3, 0, {
+      "semihard-200 with LAMB (Adam's step scaled to each weight tensor's norm) at 3e-3 from data-initialised convolutions",
+    config: semihard200(3e-3, 0, {
       optimizer: "lamb",
       dataInit: { images: DATA_INIT_IMAGES, layers: "conv" },
     }),

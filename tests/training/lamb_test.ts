@@ -58,7 +58,7 @@ Deno.test("LAMB through a config: built, described, and its rate set like Adam's
   equal(cfg.optimizer, "lamb");
   const opt = makeOptimizer(cfg);
   equal((opt.constructor as typeof LambOptimizer).className, "Lamb");
-  match(describeOptimizer(cfg), /^LAMB 0\.001, decaying exponentially from step 600/);
+  match(describeOptimizer(cfg), /^LAMB 0\.003, decaying exponentially from step 600/);
   const w = tf.variable(tf.tensor1d([1, 1]), true, "lamb_test/rate");
   setLearningRate(opt, 0.1);
   opt.applyGradients({ "lamb_test/rate": tf.tensor1d([1, 1]) });
