@@ -214,6 +214,13 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
       dataInit: { images: DATA_INIT_IMAGES, layers: "conv" },
     }),
   },
+  "semihard-200-lamb-1e-2": {
+    description: "semihard-200-lamb at 1e-2",
+    config: semihard200(1e-2, 0, {
+      optimizer: "lamb",
+      dataInit: { images: DATA_INIT_IMAGES, layers: "conv" },
+    }),
+  },
   "hermans-noaug": {
     description: "hermans-batchhard-soft without augmentation",
     config: hermans({ augment: false }),
