@@ -1,11 +1,11 @@
 /**
  * Training: online triplet training of the FaceNet networks on P×K batches, with the slides' settings per
- * profile (config.ts), learning-rate schedules and optimizers (schedule.ts; LAMB in lamb.ts), the batch gradient step
- * (step.ts), the resumable epoch loop (loop.ts) and its collapse warning (collapse.ts), its checkpoints
- * and history (checkpoint.ts), the run folder's name check and lock (run_dir.ts), ++/+− distance
- * snapshots (snapshots.ts), the triplet loss (triplet.ts), the P×K sampler (sampler.ts) and image
- * augmentation (augment.ts); for issue #15's pilots,
- * named training recipes (recipes.ts), the fixed held-out check (heldout.ts) and the pilot runner (pilot.ts).
+ * profile (config.ts), learning-rate schedules and optimizers (schedule.ts; LAMB in lamb.ts), the batch
+ * gradient step (step.ts), the resumable epoch loop (loop.ts) and its collapse warning (collapse.ts), its
+ * checkpoints and history (checkpoint.ts), the run folder's name check and lock (run_dir.ts), ++/+−
+ * distance snapshots (snapshots.ts), the triplet loss (triplet.ts), the P×K sampler (sampler.ts) and image
+ * augmentation (augment.ts); for issue #15's pilots, named training recipes (recipes.ts), the fixed
+ * held-out check (heldout.ts) and the pilot runner (pilot.ts).
  */
 export * from "./augment.ts";
 export * from "./checkpoint.ts";
