@@ -91,11 +91,16 @@ export const SEMIHARD_200_LR: Readonly<Record<ModelKind, number>> = { zf: 1e-4, 
 /** Training images the data-dependent initialisation (lib/models/data_init.ts) standardises over. */
 export const DATA_INIT_IMAGES = 128;
 
+/** Data-dependent initialisation of the convolutions only (the embedding layer keeps its built weights). */
+function dataInitConv(): NonNullable<TrainConfig["dataInit"]> {
+  return { images: DATA_INIT_IMAGES, layers: "conv" };
+}
+
 /** `semihard-200`'s data-dependent initialisation per network: Inception's convolutions only (ZF has batch
  * norm, and its shipped reference run started from the built weights). */
 export const SEMIHARD_200_DATA_INIT: Readonly<Record<ModelKind, TrainConfig["dataInit"]>> = {
   zf: undefined,
-  inception: { images: DATA_INIT_IMAGES, layers: "conv" },
+  inception: dataInitConv(),
 };
 
 /** `semihard-200`'s batches and loss (P×K 50×4, semi-hard, hinge 0.2 on squared distances) with Adam at
@@ -109,6 +114,11 @@ function semihard200(lr: number, warmup = 0, over: Partial<TrainConfig> = {}): R
     loss: { softMargin: false, distance: "squared" },
     ...over,
   });
+}
+
+/** `semihard-200` with LAMB at `lr` from data-initialised convolutions. */
+function semihard200Lamb(lr: number): Recipe["config"] {
+  return semihard200(lr, 0, { optimizer: "lamb", dataInit: dataInitConv() });
 }
 
 /** The recipes by name. */
@@ -204,23 +214,17 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   "semihard-200-datainit-conv": {
     description:
       "semihard-200-datainit with only the convolutions standardised (the embedding layer keeps Keras' Glorot weights)",
-    config: semihard200(1e-4, 0, { dataInit: { images: DATA_INIT_IMAGES, layers: "conv" } }),
+    config: semihard200(1e-4, 0, { dataInit: dataInitConv() }),
   },
   "semihard-200-lamb": {
     description:
       "semihard-200 with LAMB (Adam's step scaled to each weight tensor's norm) at 3e-3 from data-initialised convolutions",
-    config: semihard200(3e-3, 0, {
-      optimizer: "lamb",
-      dataInit: { images: DATA_INIT_IMAGES, layers: "conv" },
-    }),
+    config: semihard200Lamb(3e-3),
   },
   "semihard-200-lamb-1e-3": {
     description:
       "semihard-200-lamb at 1e-3 (at 3e-3 it collapsed to the margin by its second 20-batch epoch)",
-    config: semihard200(1e-3, 0, {
-      optimizer: "lamb",
-      dataInit: { images: DATA_INIT_IMAGES, layers: "conv" },
-    }),
+    config: semihard200Lamb(1e-3),
   },
   "hermans-noaug": {
     description: "hermans-batchhard-soft without augmentation",
