@@ -14,7 +14,7 @@ import type { FaceSet } from "../data/faceset.ts";
 import { commitDir, freshTmpDir, recoverDir, writeCsv } from "../files.ts";
 import { folderSaveHandler, loadModel, type NamedTensor, readTensors, writeTensors } from "../models/io.ts";
 import type { RngState } from "../rng.ts";
-import type { TrainConfig } from "./config.ts";
+import type { LrSchedule, TrainConfig } from "./config.ts";
 import type { ScheduleState } from "./schedule.ts";
 import { microBatchFor } from "./step.ts";
 
@@ -62,7 +62,17 @@ export interface CheckpointState {
   /** The code that trained it, each commit from the first epoch it trained (lib/code_version.ts);
    * absent in runs saved before this was recorded. */
   code?: CodeVersion[];
+  /** Earlier learning-rate plans of a run whose plan was lengthened on resuming (schedule.ts
+   * `extendsSchedule`): each the schedule it trained under until `epoch`; absent: never changed. */
+  earlierSchedules?: EarlierSchedule[];
   savedAt: string;
+}
+
+/** A learning-rate plan a run trained under before it was lengthened. */
+export interface EarlierSchedule {
+  schedule: LrSchedule;
+  /** Epochs completed when the plan changed. */
+  epoch: number;
 }
 
 /** A warning a run gave about itself, kept in its state so that a resumed run does not repeat it. */

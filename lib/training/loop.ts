@@ -32,6 +32,7 @@ import {
   CHECKPOINT,
   type Checkpoint,
   type DataFingerprint,
+  type EarlierSchedule,
   fingerprint,
   type HistoryRow,
   loadCheckpoint,
@@ -47,6 +48,7 @@ import { lockRunDir, runFolder } from "./run_dir.ts";
 import { type BatchSampler, PkSampler, RandomSampler, trainingIdentities } from "./sampler.ts";
 import {
   disposeOptimizer,
+  extendsSchedule,
   initialSchedule,
   makeOptimizer,
   nextSchedule,
@@ -137,6 +139,8 @@ interface RunState {
   warnings: RunWarning[];
   /** The code that trained it so far (lib/code_version.ts). */
   code: CodeVersion[];
+  /** Learning-rate plans it trained under before its plan was lengthened (checkpoint.ts). */
+  earlierSchedules: EarlierSchedule[];
 }
 
 /** Per-epoch machinery: trainable variables, micro-batch size, read mode, progress bar. */
@@ -249,7 +253,16 @@ function startRun(run: Run): RunState {
   const sched = initialSchedule(cfg.schedule);
   if (cfg.schedule.kind === "step") sched.lr = stepLearningRate(cfg.schedule, 1, cfg.epochs);
   if (perBatchSchedule(cfg.schedule)) sched.lr = warmupExpRate(cfg.schedule, 1);
-  return { net, rng: new Rng(cfg.seed ^ 0x7a1), sched, history: [], epoch: 0, warnings: [], code: [] };
+  return {
+    net,
+    rng: new Rng(cfg.seed ^ 0x7a1),
+    sched,
+    history: [],
+    epoch: 0,
+    warnings: [],
+    code: [],
+    earlierSchedules: [],
+  };
 }
 
 /** Data-dependent initialisation of `net` on training images drawn with the run's seed. */
@@ -275,7 +288,11 @@ function initFromData(run: Run, net: tfl.LayersModel, spec: NonNullable<TrainCon
 /** The run's state from its checkpoint; refused (with the reason) for another config or other data. */
 async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
   const { cfg, runDir } = run;
-  const diff = resumeConflicts(ck.state.config, cfg);
+  const was = ck.state.config.schedule;
+  const steps = ck.state.epoch * run.batchesPerEpoch; // batchesPerEpoch must match to resume
+  const lengthened = JSON.stringify(was) !== JSON.stringify(cfg.schedule) &&
+    extendsSchedule(was, cfg.schedule, steps);
+  const diff = resumeConflicts(ck.state.config, lengthened ? { ...cfg, schedule: was } : cfg);
   const refuse = (why: string) => {
     ck.model.dispose();
     return new Error(`cannot resume ${runDir}: ${why}`);
@@ -299,8 +316,23 @@ async function resumeRun(run: Run, ck: Checkpoint): Promise<RunState> {
       ? `Loaded the finished run ${displayPath(runDir)} (${epoch}/${cfg.epochs} epochs)`
       : `Resuming ${displayPath(runDir)} after epoch ${epoch} of ${cfg.epochs}`,
   );
-  const { rng, schedule, history, warnings = [], code = [] } = ck.state;
-  return { net: ck.model, rng: Rng.fromState(rng), sched: schedule, history, epoch, warnings, code };
+  const { rng, schedule, history, warnings = [], code = [], earlierSchedules = [] } = ck.state;
+  if (lengthened) {
+    run.log(
+      `Its learning-rate plan changes from ${JSON.stringify(was)} to ${JSON.stringify(cfg.schedule)}: ` +
+        `the ${steps} batches trained so far had the same rates under both`,
+    );
+  }
+  return {
+    net: ck.model,
+    rng: Rng.fromState(rng),
+    sched: schedule,
+    history,
+    epoch,
+    warnings,
+    code,
+    earlierSchedules: lengthened ? [...earlierSchedules, { schedule: was, epoch }] : earlierSchedules,
+  };
 }
 
 function makeStepper(run: Run, net: tfl.LayersModel, showBar: boolean): Stepper {
@@ -384,6 +416,7 @@ async function runEpoch(run: Run, st: RunState, stepper: Stepper): Promise<void>
     microBatchUsed: stepper.micro,
     ...(st.warnings.length ? { warnings: st.warnings } : {}),
     ...(st.code.length ? { code: st.code } : {}),
+    ...(st.earlierSchedules.length ? { earlierSchedules: st.earlierSchedules } : {}),
     savedAt: new Date().toISOString(),
   });
   writeHistoryCsv(join(run.runDir, "history.csv"), st.history);

@@ -33,6 +33,20 @@ export function warmupExpRate(s: Extract<LrSchedule, { kind: "warmup-exp" }>, st
   return s.start * Math.pow(s.end / s.start, (step - s.decayStart) / (s.decayEnd - s.decayStart));
 }
 
+/**
+ * Whether a run trained `steps` batches under schedule `was` may go on under `now`: both per-batch
+ * (warm-up/exponential) and every batch so far had the same rate under both, so that the run is exactly
+ * the one `now` would have given. This is how a run's plan is lengthened before its decay begins (a longer
+ * `--steps`); a schedule that already moved the rate differently is not.
+ */
+export function extendsSchedule(was: LrSchedule, now: LrSchedule, steps: number): boolean {
+  if (!perBatchSchedule(was) || !perBatchSchedule(now)) return false;
+  for (let step = 1; step <= steps; step++) {
+    if (warmupExpRate(was, step) !== warmupExpRate(now, step)) return false;
+  }
+  return true;
+}
+
 /** Whether the schedule sets the learning rate before every batch (else once per epoch). */
 export function perBatchSchedule(s: LrSchedule): s is Extract<LrSchedule, { kind: "warmup-exp" }> {
   return s.kind === "warmup-exp";

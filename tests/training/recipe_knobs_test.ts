@@ -16,6 +16,7 @@ import {
   checkConfig,
   checkSlidesNetwork,
   describeOptimizer,
+  extendsSchedule,
   recipeConfig,
   RECIPES,
   softplus,
@@ -140,6 +141,25 @@ Deno.test("warmupExpRate: exact values of the warm-up, the constant part, the de
     () => checkConfig({ ...cfg, schedule: { ...s, decayEnd: 50 } }),
     /warmupSteps ≤ decayStart < decayEnd/,
   );
+});
+
+Deno.test("extendsSchedule: a plan lengthened before its decay begins, and no other change", () => {
+  const s = {
+    kind: "warmup-exp",
+    start: 1e-4,
+    warmupSteps: 0,
+    decayStart: 900,
+    decayEnd: 1500,
+    end: 1e-7,
+  } as const;
+  const longer = { ...s, decayStart: 1950, decayEnd: 3250 };
+  ok(extendsSchedule(s, longer, 350), "350 batches at 1e-4 under both");
+  ok(extendsSchedule(s, longer, 900), "the last batch before the decay");
+  ok(!extendsSchedule(s, longer, 901), "batch 901 was already decayed under the old plan");
+  ok(!extendsSchedule(s, { ...longer, start: 3e-5 }, 1), "another rate from the start");
+  ok(!extendsSchedule({ ...s, warmupSteps: 100 }, { ...longer, warmupSteps: 200 }, 50), "another warm-up");
+  ok(extendsSchedule({ ...s, warmupSteps: 100 }, { ...longer, warmupSteps: 100 }, 50), "the same warm-up");
+  ok(!extendsSchedule(s, { kind: "step", start: 1e-4, end: 1e-4, stages: 1 }, 1), "not per batch");
 });
 
 /** Identities as stripe patterns plus noise, 16×16. */

@@ -321,6 +321,55 @@ Deno.test("resuming with a different configuration or different data is refused"
   });
 });
 
+Deno.test("a run whose learning-rate plan is lengthened before its decay resumes, ends as if planned so from the start, and keeps the earlier plan", async () => {
+  await withTempDir(async (dir) => {
+    const faces = syntheticFaces(8, 4);
+    const plan = (decayStart: number, decayEnd: number): Partial<TrainConfig> =>
+      tinyConfig({
+        optimizer: "adam",
+        batchesPerEpoch: 1,
+        epochs: decayEnd,
+        distanceEpochs: [],
+        schedule: { kind: "warmup-exp", start: 1e-3, warmupSteps: 0, decayStart, decayEnd, end: 1e-5 },
+      });
+    const whole = await train("inception", faces, { ...quiet, runDir: `${dir}/a`, config: plan(4, 6) });
+    (await train("inception", faces, { ...quiet, runDir: `${dir}/b`, config: plan(2, 3), stopAfter: 2 }))
+      .model
+      .dispose();
+    const lines: string[] = [];
+    const b = await train("inception", faces, {
+      ...quiet,
+      log: (l) => lines.push(l),
+      runDir: `${dir}/b`,
+      config: plan(4, 6),
+    });
+    equal(b.resumedFrom, 2);
+    equal(b.epochsDone, 6);
+    ok(lines.some((l) => l.includes("learning-rate plan changes")), lines.join("\n"));
+    deepEqual(b.history.map((h) => h.lr), whole.history.map((h) => h.lr));
+    deepEqual(b.history.map((h) => h.loss), whole.history.map((h) => h.loss));
+    deepEqual(
+      await Deno.readFile(`${dir}/b/checkpoint/weights.bin`),
+      await Deno.readFile(`${dir}/a/checkpoint/weights.bin`),
+      "weights.bin",
+    );
+    const state = JSON.parse(await Deno.readTextFile(`${dir}/b/checkpoint/state.json`));
+    deepEqual(state.earlierSchedules, [{ schedule: plan(2, 3).schedule, epoch: 2 }]);
+    equal(state.config.schedule.decayStart, 4);
+    ok(!("earlierSchedules" in JSON.parse(await Deno.readTextFile(`${dir}/a/checkpoint/state.json`))));
+    whole.model.dispose();
+    b.model.dispose();
+    // After its decay has begun (epoch 3 trained at a decayed rate), the plan can no longer change.
+    (await train("inception", faces, { ...quiet, runDir: `${dir}/c`, config: plan(2, 3), stopAfter: 3 }))
+      .model
+      .dispose();
+    await rejects(
+      train("inception", faces, { ...quiet, runDir: `${dir}/c`, config: plan(4, 6) }),
+      /config differs in schedule/,
+    );
+  });
+});
+
 Deno.test("micro-batched gradients equal full-batch gradients (network without batch norm)", async () => {
   await tf.setBackend("cpu");
   const net = buildInception({ inputSize: SIZE, width: 1 / 16, seed: 3 });
