@@ -1,7 +1,7 @@
 /**
  * Score one trained network by the slides' classification protocol and its honest variant (issue #15):
  *
- *   deno task classify -- --model zf|inception --run DIR [--out FILE]
+ *   deno task classify -- --model zf|inception --run DIR [--flip] [--out FILE]
  *
  * `--run` is a training run's folder (its checkpoint) or a shipped one (`weights/reference/zf`: checked
  * against its manifest first). Embeds LFW's 901 people with ≥ 3 images with it (inference mode) and reports
@@ -12,6 +12,8 @@
  * One CSV row per (protocol, classifier) goes to --out (default: printed only). The spread has a column
  * per kind: `std over folds` for the cross-validation rows (as notebook 04 and the slides), `SE` (the
  * binomial standard error of the accuracy) for the held-out rows; the other is left empty.
+ * `--flip` embeds each image and its left–right mirror and averages the two (test-time augmentation, as
+ * the pilots' held-out check reports it); the `embeddings` column says which embeddings a row used.
  */
 import { setupBackend } from "../lib/backend.ts";
 import { squaredDistanceMatrix } from "../lib/analysis/mod.ts";
@@ -28,11 +30,12 @@ import { join } from "node:path";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
 import { exitWith } from "./exit.ts";
 
-const USAGE = "usage: deno task classify -- --model zf|inception --run DIR [--out FILE]";
+const USAGE = "usage: deno task classify -- --model zf|inception --run DIR [--flip] [--out FILE]";
 const OPTIONS = {
   model: { type: "string" },
   run: { type: "string" },
   out: { type: "string" },
+  flip: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -53,12 +56,13 @@ async function main(): Promise<number> {
     exitWithUsage(`--model ${model}, but ${v.run} holds a ${ck.state.config.model} network`, USAGE);
   }
   const faces = await loadLfwFaces({ minImages: 3 });
-  const x = await embed(ck.model, faces, { batchSize: 64 });
+  const x = await embed(ck.model, faces, { batchSize: 64, flip: v.flip });
   const dim = x.length / faces.n;
   const d2 = squaredDistanceMatrix(x, dim);
   const specs: ClassifierSpec[] = [{ kind: "svm" }, { kind: "knn", k: model === "zf" ? 5 : 1 }];
   const rows: Record<string, string | number | null>[] = [];
-  const base = { model, epoch: ck.state.epoch, images: faces.n, people: faces.classNames.length };
+  const embeddings = v.flip ? "flip-averaged" : "plain";
+  const base = { model, epoch: ck.state.epoch, images: faces.n, people: faces.classNames.length, embeddings };
   for (const spec of specs) {
     const cv = await crossValidate(spec, x, dim, faces.labels, { folds: 10, seed: 0, distances: d2 });
     rows.push({
@@ -69,7 +73,11 @@ async function main(): Promise<number> {
       "std over folds": cv.std,
       SE: null,
     });
-    console.log(`10-fold CV ${cv.name}: ${(100 * cv.mean).toFixed(2)}% ± ${(100 * cv.std).toFixed(2)} (std)`);
+    console.log(
+      `10-fold CV ${cv.name} (${embeddings} embeddings): ${(100 * cv.mean).toFixed(2)}% ± ${
+        (100 * cv.std).toFixed(2)
+      } (std)`,
+    );
   }
   const spec = ck.state.config.heldOutImages;
   if (spec) {
@@ -85,7 +93,7 @@ async function main(): Promise<number> {
         SE: r.se,
       });
       console.log(
-        `held-out images (${r.images} of people with ≥ ${spec.minImages}) ${r.name}: ` +
+        `held-out images (${r.images} of people with ≥ ${spec.minImages}) ${r.name} (${embeddings} embeddings): ` +
           `${(100 * r.accuracy).toFixed(2)}% ± ${(100 * r.se).toFixed(2)} (SE)`,
       );
     }

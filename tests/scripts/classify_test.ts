@@ -28,12 +28,15 @@ Deno.test("classify.ts: usage errors exit 2 with the problem and the usage", asy
 Deno.test("classify.ts: a folder with neither a checkpoint nor a manifest is named", async () => {
   const dir = await Deno.makeTempDir({ prefix: "facenet_classify_" });
   try {
-    const r = await runClassify(["--model", "zf", "--run", dir]);
-    equal(r.code, 1, r.stderr);
-    match(
-      r.stderr,
-      new RegExp(`classify failed: ${dir} has no checkpoint \\(checkpoint/\\) and is no shipped folder`),
-    );
+    // --flip (flip-averaged embeddings) is an option like the others: it reaches the same check.
+    for (const extra of [[], ["--flip"]]) {
+      const r = await runClassify(["--model", "zf", "--run", dir, ...extra]);
+      equal(r.code, 1, r.stderr);
+      match(
+        r.stderr,
+        new RegExp(`classify failed: ${dir} has no checkpoint \\(checkpoint/\\) and is no shipped folder`),
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
