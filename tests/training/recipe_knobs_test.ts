@@ -143,7 +143,7 @@ Deno.test("warmupExpRate: exact values of the warm-up, the constant part, the de
   );
 });
 
-Deno.test("extendsSchedule: a plan lengthened before its decay begins, and no other change", () => {
+Deno.test("extendsSchedule: a plan lengthened or shortened before either decay begins, and no other change", () => {
   const s = {
     kind: "warmup-exp",
     start: 1e-4,
@@ -156,6 +156,11 @@ Deno.test("extendsSchedule: a plan lengthened before its decay begins, and no ot
   ok(extendsSchedule(s, longer, 350), "350 batches at 1e-4 under both");
   ok(extendsSchedule(s, longer, 900), "the last batch before the decay");
   ok(!extendsSchedule(s, longer, 901), "batch 901 was already decayed under the old plan");
+  ok(
+    extendsSchedule(longer, s, 900),
+    "shortened: the 900 batches so far are before the shorter plan's decay",
+  );
+  ok(!extendsSchedule(longer, s, 901), "shortened: batch 901 would have decayed under the shorter plan");
   ok(!extendsSchedule(s, { ...longer, start: 3e-5 }, 1), "another rate from the start");
   ok(!extendsSchedule({ ...s, warmupSteps: 100 }, { ...longer, warmupSteps: 200 }, 50), "another warm-up");
   ok(extendsSchedule({ ...s, warmupSteps: 100 }, { ...longer, warmupSteps: 100 }, 50), "the same warm-up");
