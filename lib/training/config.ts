@@ -27,18 +27,24 @@ export type LrSchedule =
   /** Keras' ReduceLROnPlateau on the epoch loss: multiply by `factor` after `patience` epochs without
    * an improvement of more than `minDelta`, never below `min`. */
   | { kind: "plateau"; start: number; min: number; factor: number; patience: number; minDelta: number }
-  /** Per batch (step t = 1, 2, … over the whole run): linear warm-up start·t/warmupSteps up to step
-   * `warmupSteps`, then `start` up to step `decayStart`, then exponential decay reaching `end` at step
-   * `decayEnd`, and `end` (the floor) after it. Hermans et al. 2017: start 3e-4, no warm-up, decay from
-   * step 15000 to 0.001·start at 25000. */
-  | {
-    kind: "warmup-exp";
-    start: number;
-    warmupSteps: number;
-    decayStart: number;
-    decayEnd: number;
-    end: number;
-  };
+  /** Per batch: warm-up, constant, exponential decay, optionally restarting (WarmupExpSchedule). */
+  | WarmupExpSchedule;
+
+/** Per batch (step t = 1, 2, … over the whole run): linear warm-up start·t/warmupSteps up to step
+ * `warmupSteps`, then `start` up to step `decayStart`, then exponential decay reaching `end` at step
+ * `decayEnd`, and `end` (the floor) after it, unless a warm restart `then` follows. Hermans et al. 2017:
+ * start 3e-4, no warm-up, decay from step 15000 to 0.001·start at 25000. */
+export interface WarmupExpSchedule {
+  kind: "warmup-exp";
+  start: number;
+  warmupSteps: number;
+  decayStart: number;
+  decayEnd: number;
+  end: number;
+  /** A warm restart (Loshchilov & Hutter 2017, "SGDR"): after step `decayEnd` the rate follows this
+   * schedule, its steps counted from `decayEnd`. Absent: `end` for ever. */
+  then?: WarmupExpSchedule;
+}
 
 export interface TrainConfig {
   model: ModelKind;
@@ -188,8 +194,8 @@ export function checkConfig(cfg: TrainConfig): void {
   if (layers !== undefined && layers !== "all" && layers !== "conv") {
     throw new RangeError(`config.dataInit.layers must be "all" or "conv", got ${JSON.stringify(layers)}`);
   }
-  const s = cfg.schedule;
-  if (s.kind === "warmup-exp") {
+  // A warm restart's cycle is checked like the schedule it follows.
+  for (let s = cfg.schedule.kind === "warmup-exp" ? cfg.schedule : undefined; s; s = s.then) {
     const ok = Number.isInteger(s.warmupSteps) && s.warmupSteps >= 0 && Number.isInteger(s.decayStart) &&
       s.decayStart >= s.warmupSteps && Number.isInteger(s.decayEnd) && s.decayEnd > s.decayStart &&
       s.start > 0 && s.end > 0;

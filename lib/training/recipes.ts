@@ -13,7 +13,7 @@
 import { PROFILE_SETTINGS } from "../profiles.ts";
 import { scaledEpochs } from "../slides/compare.ts";
 import { SLIDES_NETWORKS } from "../slides/numbers.ts";
-import { type ModelKind, type TrainConfig, trainingConfig } from "./config.ts";
+import { type ModelKind, type TrainConfig, trainingConfig, type WarmupExpSchedule } from "./config.ts";
 import { PILOT_HELD_OUT } from "./heldout.ts";
 
 export interface Recipe {
@@ -255,13 +255,41 @@ export const REFERENCE_BATCHES_PER_EPOCH = 50;
 export const REFERENCE_HELD_OUT_IMAGES = { minImages: 4, seed: 2017 } as const;
 
 /**
- * The reference run's config for `model` and `steps` planned batches: `REFERENCE_RECIPE` on all the
- * course's identities (no identity held out, unlike the pilots) less `REFERENCE_HELD_OUT_IMAGES`.
+ * A warm restart of `steps` batches after a reference schedule (Loshchilov & Hutter 2017, "SGDR"): the
+ * rate climbs back to the schedule's start over one epoch's batches, stays there for 60% of the cycle and
+ * decays 1000-fold by its end, the recipe's own shape. Inception's sixth reference attempt flattened at
+ * 0.1322 once its rate had decayed (epochs 31–40), having fallen 0.0023 per epoch at the constant rate
+ * (results/inception_attempts/datainit40_history.csv): a second cycle goes on from there instead of
+ * starting a longer run from scratch.
  */
-export function referenceConfig(model: ModelKind, steps: number): TrainConfig {
+export function restartCycle(after: WarmupExpSchedule, steps: number): WarmupExpSchedule {
+  if (!Number.isInteger(steps) || steps < 2) {
+    throw new RangeError(`a restart needs an integer of at least 2 batches, got ${steps}`);
+  }
+  const decayStart = Math.max(1, Math.round(0.6 * steps));
+  return {
+    kind: "warmup-exp",
+    start: after.start,
+    warmupSteps: Math.min(REFERENCE_BATCHES_PER_EPOCH, decayStart),
+    decayStart,
+    decayEnd: steps,
+    end: after.start * 0.001,
+  };
+}
+
+/**
+ * The reference run's config for `model` and `steps` planned batches: `REFERENCE_RECIPE` on all the
+ * course's identities (no identity held out, unlike the pilots) less `REFERENCE_HELD_OUT_IMAGES`; with
+ * `restart` > 0, a warm restart of that many batches follows (`restartCycle`).
+ */
+export function referenceConfig(model: ModelKind, steps: number, restart = 0): TrainConfig {
   const cfg = recipeConfig(REFERENCE_RECIPE, model, steps);
   const { heldOut: _pilotsOnly, ...rest } = cfg;
-  const epochs = Math.ceil(steps / REFERENCE_BATCHES_PER_EPOCH);
+  if (restart) {
+    if (rest.schedule.kind !== "warmup-exp") throw new Error(`${REFERENCE_RECIPE} has no per-batch schedule`);
+    rest.schedule = { ...rest.schedule, then: restartCycle(rest.schedule, restart) };
+  }
+  const epochs = Math.ceil((steps + restart) / REFERENCE_BATCHES_PER_EPOCH);
   // ++/+− snapshots at the slides' two epochs (ZF 72 and 230 of 230, Inception 90 and 400 of 421), scaled.
   const slides = SLIDES_NETWORKS[model];
   return {

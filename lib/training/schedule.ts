@@ -1,10 +1,11 @@
 /**
  * Learning rates over epochs and the optimizers they drive: the slides' step schedule (ZF), Keras'
- * ReduceLROnPlateau (Inception), a per-batch warm-up then exponential decay (Hermans et al. 2017), and
+ * ReduceLROnPlateau (Inception), a per-batch warm-up then exponential decay (Hermans et al. 2017), with
+ * optional warm restarts (Loshchilov & Hutter 2017), and
  * SGD / momentum / Adam / LAMB built from a TrainConfig.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { LrSchedule, TrainConfig } from "./config.ts";
+import type { LrSchedule, TrainConfig, WarmupExpSchedule } from "./config.ts";
 import { LambOptimizer } from "./lamb.ts";
 
 /** Learning-rate schedule state (what ReduceLROnPlateau remembers between epochs). */
@@ -26,7 +27,8 @@ export function stepLearningRate(
 }
 
 /** Learning rate of batch `step` (1-based, counted over the whole run) under a warm-up/exponential schedule. */
-export function warmupExpRate(s: Extract<LrSchedule, { kind: "warmup-exp" }>, step: number): number {
+export function warmupExpRate(s: WarmupExpSchedule, step: number): number {
+  if (s.then && step > s.decayEnd) return warmupExpRate(s.then, step - s.decayEnd);
   if (step <= s.warmupSteps) return (s.start * step) / s.warmupSteps;
   if (step <= s.decayStart) return s.start;
   if (step >= s.decayEnd) return s.end;
@@ -48,7 +50,7 @@ export function extendsSchedule(was: LrSchedule, now: LrSchedule, steps: number)
 }
 
 /** Whether the schedule sets the learning rate before every batch (else once per epoch). */
-export function perBatchSchedule(s: LrSchedule): s is Extract<LrSchedule, { kind: "warmup-exp" }> {
+export function perBatchSchedule(s: LrSchedule): s is WarmupExpSchedule {
   return s.kind === "warmup-exp";
 }
 
@@ -109,8 +111,11 @@ export function describeOptimizer(cfg: TrainConfig): string {
     : "SGD";
   const s = cfg.schedule;
   if (s.kind === "warmup-exp") {
-    return `${name} ${s.start}` + (s.warmupSteps ? ` after ${s.warmupSteps} warm-up steps` : "") +
-      `, decaying exponentially from step ${s.decayStart} to ${s.end} at step ${s.decayEnd}`;
+    const cycle = (c: WarmupExpSchedule, from: number): string =>
+      `${c.start}` + (c.warmupSteps ? ` after ${c.warmupSteps} warm-up steps` : "") +
+      `, decaying exponentially from step ${from + c.decayStart} to ${c.end} at step ${from + c.decayEnd}` +
+      (c.then ? `, then restarting at ${cycle(c.then, from + c.decayEnd)}` : "");
+    return `${name} ${cycle(s, 0)}`;
   }
   return s.kind === "step"
     ? s.stages <= 1 || s.start === s.end
