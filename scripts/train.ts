@@ -5,14 +5,14 @@
  *                                [--fresh] [--epochs N] [--stop-after N] [--batches pk|random]
  *
  *   deno task train -- --model zf|inception --recipe reference --steps N [--people slides|view1]
- *                      [--restart N] [--minutes M] [--run NAME] [--fresh]
+ *                      [--restart N[,N…]] [--minutes M] [--run NAME] [--fresh]
  *
  * The profile defaults to $FACENET_PROFILE (else quick); checkpoints go to $FACENET_MODELS/<run>
  * (default models/<model>-<profile>). `--recipe` trains with a named recipe of
  * lib/training/recipes.ts instead of a profile (`reference`: the reference run of issue #15, whose
  * schedule is laid out for `--steps` batches), on the course's people (`--people slides`, default) or
- * on LFW View 1's training people (`--people view1`, issue #16); `--restart N` adds a warm restart of N
- * batches after the reference schedule (lib/training/recipes.ts, restartCycle); its run folder defaults to
+ * on LFW View 1's training people (`--people view1`, issue #16); `--restart N[,N…]` adds warm restarts of N
+ * batches each after the reference schedule (lib/training/recipes.ts, restartCycle); its run folder defaults to
  * `<model>-<recipe>` or `<model>-view1-<recipe>`. `--minutes` stops at the first epoch boundary that
  * would pass the budget; the same command resumes. Re-running the same command resumes from the last checkpoint;
  * --fresh starts over. `--batches random` draws batches of any images, as the slides' Keras run did,
@@ -41,7 +41,7 @@ import { view1RunName, view1TrainConfig, view1TrainingFaces } from "../lib/verif
 const USAGE =
   "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] " +
   "[--epochs N] [--stop-after N] [--batches pk|random] [--recipe NAME --steps N [--people slides|view1]] " +
-  "[--restart N] [--minutes M]";
+  "[--restart N[,N…]] [--minutes M]";
 
 // 0 is refused too: --epochs 0 has nothing to train, --stop-after 0 would write no checkpoint.
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
   }
   const steps = positiveInt("steps", values.steps);
   if (recipeName !== undefined && steps === undefined) exitWithUsage("--recipe needs --steps", USAGE);
-  const restart = positiveInt("restart", values.restart);
+  const restart = values.restart?.split(",").map((v) => positiveInt("restart", v)!);
   if (restart !== undefined && (recipeName !== "reference" || people !== "slides")) {
     exitWithUsage("--restart goes with --recipe reference on the course's people", USAGE);
   }

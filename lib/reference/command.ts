@@ -79,11 +79,14 @@ export function runOrigin(cfg: TrainConfig, run: string): RunOrigin | undefined 
       ],
     });
     candidates.push(recipe("reference", referenceConfig(model, steps)));
-    // A warm restart (`--restart N`) is laid out after the first plan's steps.
-    const restart = cfg.schedule.kind === "warmup-exp" ? cfg.schedule.then?.decayEnd : undefined;
-    if (restart) {
-      const c = recipe("reference", referenceConfig(model, steps, restart));
-      candidates.push({ ...c, args: [...c.args, "--restart", String(restart)] });
+    // Warm restarts (`--restart N,…`) are laid out after the first plan's steps, one cycle after another.
+    const restarts: number[] = [];
+    for (let s = cfg.schedule.kind === "warmup-exp" ? cfg.schedule.then : undefined; s; s = s.then) {
+      restarts.push(s.decayEnd);
+    }
+    if (restarts.length) {
+      const c = recipe("reference", referenceConfig(model, steps, restarts));
+      candidates.push({ ...c, args: [...c.args, "--restart", restarts.join(",")] });
     }
     candidates.push(recipe("reference", view1TrainConfig(model, steps), "view1"));
     for (const name of Object.keys(RECIPES)) candidates.push(recipe(name, recipeConfig(name, model, steps)));

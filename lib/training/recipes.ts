@@ -279,16 +279,24 @@ export function restartCycle(after: WarmupExpSchedule, steps: number): WarmupExp
 
 /**
  * The reference run's config for `model` and `steps` planned batches: `REFERENCE_RECIPE` on all the
- * course's identities (no identity held out, unlike the pilots) less `REFERENCE_HELD_OUT_IMAGES`; with
- * `restart` > 0, a warm restart of that many batches follows (`restartCycle`).
+ * course's identities (no identity held out, unlike the pilots) less `REFERENCE_HELD_OUT_IMAGES`; each
+ * of `restarts` (batches) adds a warm restart of that length after the previous cycle (`restartCycle`).
  */
-export function referenceConfig(model: ModelKind, steps: number, restart = 0): TrainConfig {
+export function referenceConfig(
+  model: ModelKind,
+  steps: number,
+  restarts: readonly number[] = [],
+): TrainConfig {
   const cfg = recipeConfig(REFERENCE_RECIPE, model, steps);
   const { heldOut: _pilotsOnly, ...rest } = cfg;
-  if (restart) {
-    if (rest.schedule.kind !== "warmup-exp") throw new Error(`${REFERENCE_RECIPE} has no per-batch schedule`);
-    rest.schedule = { ...rest.schedule, then: restartCycle(rest.schedule, restart) };
+  if (restarts.length) {
+    const first = rest.schedule;
+    if (first.kind !== "warmup-exp") throw new Error(`${REFERENCE_RECIPE} has no per-batch schedule`);
+    const chain = (after: WarmupExpSchedule, i: number): WarmupExpSchedule =>
+      i === restarts.length ? after : { ...after, then: chain(restartCycle(after, restarts[i]), i + 1) };
+    rest.schedule = chain(first, 0);
   }
+  const restart = restarts.reduce((a, b) => a + b, 0);
   const epochs = Math.ceil((steps + restart) / REFERENCE_BATCHES_PER_EPOCH);
   // ++/+− snapshots at the slides' two epochs (ZF 72 and 230 of 230, Inception 90 and 400 of 421), scaled.
   const slides = SLIDES_NETWORKS[model];

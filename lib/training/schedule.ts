@@ -39,7 +39,8 @@ export function warmupExpRate(s: WarmupExpSchedule, step: number): number {
  * Whether a run trained `steps` batches under schedule `was` may go on under `now`: both per-batch
  * (warm-up/exponential) and every batch so far had the same rate under both, so that the run is exactly
  * the one `now` would have given. This is how a run's plan is lengthened or shortened before either plan's
- * decay begins (another `--steps`); a schedule that already moved the rate differently is not.
+ * decay begins (another `--steps`), or a warm restart added after its last batch (`--restart`); a schedule
+ * that already moved the rate differently is not.
  */
 export function extendsSchedule(was: LrSchedule, now: LrSchedule, steps: number): boolean {
   if (!perBatchSchedule(was) || !perBatchSchedule(now)) return false;

@@ -154,6 +154,16 @@ Deno.test("runOrigin names the training command that makes a config, and none fo
     runOrigin(referenceConfig("inception", 1201), "inc-ref")!.command,
     "deno task train -- --model inception --recipe reference --steps 1201 --run inc-ref",
   );
+  equal(
+    runOrigin(referenceConfig("inception", 2000, [1200]), "inception-reference")!.command,
+    "deno task train -- --model inception --recipe reference --steps 2000 --restart 1200",
+    "a warm restart is named",
+  );
+  equal(runOrigin(referenceConfig("inception", 2000, [1200]), "x")!.steps, 2000);
+  equal(
+    runOrigin(referenceConfig("inception", 2000, [1200, 800]), "inception-reference")!.command,
+    "deno task train -- --model inception --recipe reference --steps 2000 --restart 1200,800",
+  );
   // Steps 1 and 2 make the same config (one epoch, decay over steps 1–2): either command reproduces it.
   for (const steps of [1, 2, 3, 49, 50, 51, 999]) {
     const again = runOrigin(referenceConfig("zf", steps), "zf-reference")!.steps!;

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { assertAllClose, assertClose, deepEqual, equal, ok, throws } from "../assert.ts";
+import { assertAllClose, assertClose, deepEqual, equal, match, ok, throws } from "../assert.ts";
 import type { FaceSet } from "../../lib/data/faceset.ts";
 import { embed } from "../../lib/models/embed.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
@@ -19,6 +19,7 @@ import {
   extendsSchedule,
   recipeConfig,
   RECIPES,
+  referenceConfig,
   softplus,
   train,
   type TrainConfig,
@@ -165,6 +166,61 @@ Deno.test("extendsSchedule: a plan lengthened or shortened before either decay b
   ok(!extendsSchedule({ ...s, warmupSteps: 100 }, { ...longer, warmupSteps: 200 }, 50), "another warm-up");
   ok(extendsSchedule({ ...s, warmupSteps: 100 }, { ...longer, warmupSteps: 100 }, 50), "the same warm-up");
   ok(!extendsSchedule(s, { kind: "step", start: 1e-4, end: 1e-4, stages: 1 }, 1), "not per batch");
+});
+
+Deno.test("a warm restart: the rate after the first plan's end follows the next cycle, from its own step 1", () => {
+  const first = referenceConfig("inception", 2000).schedule;
+  const restarted = referenceConfig("inception", 2000, [1200]);
+  const s = restarted.schedule;
+  if (s.kind !== "warmup-exp" || first.kind !== "warmup-exp") throw new Error("per-batch schedules expected");
+  equal(restarted.epochs, 64, "3,200 batches of 50 per epoch");
+  deepEqual(s.then, {
+    kind: "warmup-exp",
+    start: 1e-4,
+    warmupSteps: 50,
+    decayStart: 720,
+    decayEnd: 1200,
+    end: 1e-4 * 0.001,
+  });
+  for (const step of [1, 1200, 1500, 2000]) {
+    equal(warmupExpRate(s, step), warmupExpRate(first, step), `${step}`);
+  }
+  // Then the cycle: warm-up 1/50 … 50/50 of the rate, constant to its step 720, 1000-fold decay to 1200.
+  assertClose(warmupExpRate(s, 2001), 1e-4 / 50, 1e-18, "first warm-up step");
+  assertClose(warmupExpRate(s, 2025), 1e-4 / 2, 1e-18, "halfway up");
+  equal(warmupExpRate(s, 2050), 1e-4);
+  equal(warmupExpRate(s, 2720), 1e-4);
+  assertClose(warmupExpRate(s, 2960), 1e-4 * Math.pow(1e-3, 240 / 480), 1e-15, "halfway down the decay");
+  assertClose(warmupExpRate(s, 3200), 1e-7, 1e-18, "the cycle's end");
+  assertClose(warmupExpRate(s, 4000), 1e-7, 1e-18, "its floor after it");
+  // A finished first plan may go on into the restart: its 2,000 batches had the same rates.
+  ok(extendsSchedule(first, s, 2000), "the finished run's 2,000 batches");
+  ok(!extendsSchedule(s, first, 2001), "batch 2001 had the restart's rate");
+  // The restart's own plan may be lengthened before its decay, like the first.
+  const longer = referenceConfig("inception", 2000, [1300]).schedule;
+  ok(extendsSchedule(s, longer, 2720), "the restart's last batch before its decay");
+  ok(!extendsSchedule(s, longer, 2721), "its decay began");
+  match(
+    describeOptimizer(restarted),
+    /then restarting at 0\.0001 after 50 warm-up steps, decaying .* at step 3200/,
+  );
+  throws(() => referenceConfig("inception", 2000, [1]), /at least 2 batches/);
+  // A second restart follows the first's end, and the run restarted once may go on into it.
+  const twice = referenceConfig("inception", 2000, [1200, 800]);
+  equal(twice.epochs, 80);
+  ok(extendsSchedule(s, twice.schedule, 3200), "the once-restarted run's 3,200 batches");
+  assertClose(
+    warmupExpRate(twice.schedule as typeof s, 3201),
+    1e-4 / 50,
+    1e-18,
+    "the second restart's warm-up",
+  );
+  assertClose(warmupExpRate(twice.schedule as typeof s, 4000), 1e-7, 1e-18, "its end");
+  throws(
+    () => checkConfig({ ...restarted, schedule: { ...s, then: { ...s.then!, decayEnd: 10 } } }),
+    /decayStart < decayEnd/,
+    "a restart's cycle is checked like the first",
+  );
 });
 
 /** Identities as stripe patterns plus noise, 16×16. */
