@@ -154,7 +154,8 @@ export async function umapOfThree(run: Run, faces: FaceSet, out: string): Promis
 }
 
 /**
- * The ++ and +− squared distances saved at the slides' snapshot epochs (mapped onto this run's): one
+ * The ++ and +− squared distances saved at the slides' snapshot epochs (mapped onto this run's, else the
+ * nearest saved ones): one
  * figure with a panel per epoch on a shared scale and the best separating threshold in each
  * (`distances_by_epoch`), the same histograms one per figure on that scale (`distances_at_<slide epoch>`),
  * the thresholds as a table (`distance_thresholds.csv`, shown), and, for two or more epochs, which way
@@ -166,18 +167,25 @@ export async function distanceSnapshots(
   out: string,
 ): Promise<{ figures: Figure[]; figure: Figure; table: Displayable; shift?: ShiftDescription }> {
   const saved = listDistanceEpochs(run.runDir);
-  const here = scaledEpochs(slideEpochs, trainingConfig(run.config.model, "full").epochs, run.config.epochs);
+  if (!saved.length) throw new Error(`no distance snapshots in ${run.runDir}/distances`);
+  const scaled = scaledEpochs(
+    slideEpochs,
+    trainingConfig(run.config.model, "full").epochs,
+    run.config.epochs,
+  );
+  // A run whose plan was lengthened (a warm restart) saved its snapshots where the earlier plan scaled
+  // them: the nearest saved epoch stands in, and the title and table say so.
+  const here = scaled.map((e) => saved.reduce((a, b) => (Math.abs(b - e) < Math.abs(a - e) ? b : a)));
   const rows = [];
   const snaps = [];
   for (const [i, e] of here.entries()) {
-    if (!saved.includes(e)) {
-      throw new Error(`no distance snapshot for epoch ${e} in ${run.runDir} (saved: ${saved.join(", ")})`);
-    }
     const snap = await loadDistances(run.runDir, e);
     const sep = separatingThreshold(snap.positive, snap.negative);
-    snaps.push({ snap, threshold: sep.threshold, title: `epoch ${e} (slides: ${slideEpochs[i]})` });
+    const note = e === scaled[i] ? "" : `; the nearest saved to ${scaled[i]}`;
+    snaps.push({ snap, threshold: sep.threshold, title: `epoch ${e} (slides: ${slideEpochs[i]}${note})` });
     rows.push({
       "slide epoch": slideEpochs[i],
+      "scaled epoch": scaled[i],
       "epoch here": e,
       "++ pairs": snap.positive.length,
       "+− pairs": snap.negative.length,
@@ -195,7 +203,7 @@ export async function distanceSnapshots(
         range,
         dir: out,
         name: `distances_at_${slideEpochs[i]}`,
-        title: `++ and +− squared distances, epoch ${here[i]} (slides: ${slideEpochs[i]})`,
+        title: `++ and +− squared distances, ${snaps[i].title}`,
       }),
     );
   }

@@ -53,7 +53,7 @@ Deno.test("lossTable writes the history and the loss at the slides' epochs mappe
   }
 });
 
-Deno.test("distanceSnapshots finds the threshold per saved epoch, and names a missing snapshot", async () => {
+Deno.test("distanceSnapshots finds the threshold per saved epoch, the nearest saved one for a missing epoch", async () => {
   const dir = Deno.makeTempDirSync();
   try {
     const run = fakeRun(dir);
@@ -87,10 +87,16 @@ Deno.test("distanceSnapshots finds the threshold per saved epoch, and names a mi
     const [th3, th10] = t.getColumn("threshold").toArray() as number[];
     ok(th3 > 0.9 && th3 < 1.1, `threshold ${th3}`);
     ok(th10 > 1.4 && th10 < 1.6, `threshold ${th10}`);
-    await rejects(
-      () => distanceSnapshots(run, [100], dir),
-      /no distance snapshot for epoch 4 .*saved: 3, 10/,
-    );
+    // Epoch 4 (the slides' 100 of 230, scaled) was not saved: the nearest saved one, 3, stands in, named.
+    const near = await distanceSnapshots(run, [100, 200], dir);
+    match(near.figures[0].svg, /epoch 3 \(slides: 100; the nearest saved to 4\)/);
+    match(near.figures[1].svg, /epoch 10 \(slides: 200; the nearest saved to 9\)/);
+    const t2 = pl.readCSV(Deno.readTextFileSync(join(dir, "distance_thresholds.csv")));
+    deepEqual(t2.getColumn("scaled epoch").toArray(), [4, 9]);
+    deepEqual(t2.getColumn("epoch here").toArray(), [3, 10]);
+    Deno.removeSync(join(dir, "distances"), { recursive: true });
+    Deno.mkdirSync(join(dir, "distances"));
+    await rejects(() => distanceSnapshots(run, [72], dir), /no distance snapshots in .*distances/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
