@@ -50,6 +50,19 @@ function shortRunNetwork(model: ModelKind): Partial<TrainConfig> {
   };
 }
 
+/** One cycle of `steps` batches at Adam's rate `lr`: linear warm-up over `warmupSteps`, constant to 60% of
+ * the steps, then decaying exponentially to 0.001·lr by the last (Hermans et al.'s shape). */
+function decayingCycle(lr: number, steps: number, warmupSteps: number): WarmupExpSchedule {
+  return {
+    kind: "warmup-exp",
+    start: lr,
+    warmupSteps,
+    decayStart: Math.round(0.6 * steps),
+    decayEnd: Math.max(steps, Math.round(0.6 * steps) + 1),
+    end: lr * 0.001,
+  };
+}
+
 /** Hermans et al.'s recipe, with overrides (`lr`: Adam's rate; `warmup`: share of steps warming up). */
 function hermans(
   over: Partial<TrainConfig> & { lr?: number; warmup?: number } = {},
@@ -63,14 +76,7 @@ function hermans(
       k: 4,
       mining: "batch-hard",
       loss: { softMargin: true, distance: "euclidean" },
-      schedule: {
-        kind: "warmup-exp",
-        start: lr,
-        warmupSteps: Math.round(warmup * steps),
-        decayStart: Math.round(0.6 * steps),
-        decayEnd: Math.max(steps, Math.round(0.6 * steps) + 1),
-        end: lr * 0.001,
-      },
+      schedule: decayingCycle(lr, steps, Math.round(warmup * steps)),
       ...rest,
     };
   };
@@ -266,15 +272,7 @@ export function restartCycle(after: WarmupExpSchedule, steps: number): WarmupExp
   if (!Number.isInteger(steps) || steps < 2) {
     throw new RangeError(`a restart needs an integer of at least 2 batches, got ${steps}`);
   }
-  const decayStart = Math.max(1, Math.round(0.6 * steps));
-  return {
-    kind: "warmup-exp",
-    start: after.start,
-    warmupSteps: Math.min(REFERENCE_BATCHES_PER_EPOCH, decayStart),
-    decayStart,
-    decayEnd: steps,
-    end: after.start * 0.001,
-  };
+  return decayingCycle(after.start, steps, Math.min(REFERENCE_BATCHES_PER_EPOCH, Math.round(0.6 * steps)));
 }
 
 /**
