@@ -20,7 +20,7 @@ export const C = {
   tag: { any: 1, a: 2, ab: 3, nhwc: 20, hwio: 30 },
   cpu: 1,
   prop: { forwardTraining: 64, forwardInference: 96, backwardData: 160, backwardWeights: 192 },
-  alg: { convDirect: 1, poolMax: 511, eltwiseRelu: 0x1f },
+  alg: { convDirect: 1, poolMax: 511, eltwiseRelu: 0x1f, lrnAcrossChannels: 0xaff },
   arg: {
     src: 1,
     dst: 17,
@@ -59,6 +59,8 @@ const SYMBOLS = {
   },
   dnnl_pooling_v2_forward_desc_init: { parameters: [B, "i32", "i32", B, B, B, B, B, B, B], result: "i32" },
   dnnl_pooling_v2_backward_desc_init: { parameters: [B, "i32", B, B, B, B, B, B, B], result: "i32" },
+  dnnl_lrn_forward_desc_init: { parameters: [B, "i32", "i32", B, "i64", "f32", "f32", "f32"], result: "i32" },
+  dnnl_lrn_backward_desc_init: { parameters: [B, "i32", B, B, "i64", "f32", "f32", "f32"], result: "i32" },
   dnnl_primitive_desc_create: { parameters: [B, B, "pointer", "pointer", "pointer"], result: "i32" },
   dnnl_primitive_desc_query_md: { parameters: ["pointer", "i32", "i32"], result: "pointer" },
   dnnl_primitive_desc_query: { parameters: ["pointer", "i32", "i32", B], result: "i32" },

@@ -30,7 +30,7 @@
  *
  * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, FusedConv2D (lib/native/conv.ts; the
  * last with oneDNN's bias argument and a ReLU post-op, one primitive), BatchMatMul
- * (lib/native/matmul.ts), MaxPoolGrad (lib/native/pool.ts); the FFI binding in lib/native/dnnl.ts,
+ * (lib/native/matmul.ts), MaxPoolGrad (lib/native/pool.ts), LRN and LRNGrad (lib/native/lrn.ts); the FFI binding in lib/native/dnnl.ts,
  * primitives and their cache in lib/native/primitive.ts.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -41,6 +41,7 @@ import { defaultLibraryPath, type Dnnl, openDnnl } from "./dnnl.ts";
 import { PrimitiveCache } from "./primitive.ts";
 import { matMulKernels } from "./matmul.ts";
 import { poolKernels } from "./pool.ts";
+import { lrnKernels } from "./lrn.ts";
 
 export { defaultLibraryPath } from "./dnnl.ts";
 
@@ -88,6 +89,7 @@ export function installNativeKernels(
   const conv = convKernels(dnnl, cache, previous);
   const mm = matMulKernels(dnnl, previous);
   const pool = poolKernels(dnnl, cache, previous);
+  const lrn = lrnKernels(dnnl, cache, previous);
   const kernels: [string, tf.KernelFunc][] = [
     ["Conv2D", conv.conv2D as tf.KernelFunc],
     ["Conv2DBackpropInput", conv.conv2DBackpropInput as tf.KernelFunc],
@@ -95,6 +97,8 @@ export function installNativeKernels(
     ["FusedConv2D", conv.fusedConv2D as tf.KernelFunc],
     ["BatchMatMul", mm.batchMatMul as tf.KernelFunc],
     ["MaxPoolGrad", pool.maxPoolGrad as tf.KernelFunc],
+    ["LRN", lrn.lrn as tf.KernelFunc],
+    ["LRNGrad", lrn.lrnGrad as tf.KernelFunc],
   ];
   for (const [name, fn] of kernels) {
     const prev = tf.getKernel(name, "wasm");

@@ -10,6 +10,8 @@
  *   JavaScript (lib/wasm/layout_kernels.ts).
  * - `LRN` and `LRNGrad` as running window sums in JavaScript (lib/wasm/lrn.ts).
  * - `FusedBatchNorm` in JavaScript, the same bits as the build's kernel (lib/wasm/batch_norm.ts).
+ * - `Identity` sharing its input's memory instead of copying it (lib/wasm/identity.ts).
+ * - `ReluGrad` (one pass) and a Relu gradient that calls it on wasm (lib/wasm/relu_grad.ts).
  *
  * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool, LRN and batch-norm ones
  * split big jobs between this thread and a helper worker when the threaded wasm build keeps tensors
@@ -22,7 +24,9 @@ import { maxPoolGradKernel, meanKernel, splitVKernel, sumKernel, tileKernel } fr
 import { transposeKernel } from "./transpose.ts";
 import { lrnGradKernel, lrnKernel } from "./lrn.ts";
 import { fusedBatchNormKernel } from "./batch_norm.ts";
-import type * as tf from "@tensorflow/tfjs-core";
+import { identityKernel } from "./identity.ts";
+import { RELU_GRAD, reluGradConfig, reluGradKernel } from "./relu_grad.ts";
+import * as tf from "@tensorflow/tfjs-core";
 
 export { startWasmBackend, wasmThreadCount, wasmThreadsAvailable } from "./threads.ts";
 
@@ -40,6 +44,8 @@ const KERNELS: Record<string, unknown> = {
   LRN: lrnKernel,
   LRNGrad: lrnGradKernel,
   FusedBatchNorm: fusedBatchNormKernel,
+  Identity: identityKernel,
+  [RELU_GRAD]: reluGradKernel,
 };
 
 let installed: string[] | undefined;
@@ -48,6 +54,8 @@ let installed: string[] | undefined;
 export function installWasmTrainingKernels(): string[] {
   if (!installed) {
     for (const [name, fn] of Object.entries(KERNELS)) replaceKernel(name, fn as tf.KernelFunc);
+    // After tfjs's own gradients (registered when tfjs-layers or the gradients module loads).
+    tf.registerGradient(reluGradConfig);
     installed = Object.keys(KERNELS);
   }
   return [...installed];

@@ -15,6 +15,8 @@ import { buildInception } from "../../lib/models/inception.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
 import { halvesDistanceLoss, trainableVariables, trainStep } from "../../bench/train_step.ts";
 import { CONV_CASES, type ConvCase, convGrads, rand } from "../wasm/conv_cases.ts";
+import { LRN_CASES, lrnReference } from "../wasm/lrn_cases.ts";
+import { lrnGradKernel, lrnKernel } from "../../lib/wasm/lrn.ts";
 
 await tf.setBackend("wasm");
 installWasmTrainingKernels();
@@ -167,6 +169,51 @@ Deno.test({
       const got = await on("wasm", run);
       assertAllClose(got, ref, 1e-4, `matMul ${sa} ${sb} ${ta} ${tb}`);
     }
+  },
+});
+
+Deno.test({
+  name: "oneDNN LRN and its gradient match a by-definition loop and the project's JavaScript kernels",
+  ignore,
+  fn: async () => {
+    const before = nativePrimitiveCount();
+    for (const [shape, r, bias, alpha, beta] of LRN_CASES) {
+      const n = shape.reduce((p, q) => p * q);
+      const xs = rand(n, n + 1).map((v) => 2 * v);
+      const dys = rand(n, n + 2);
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xs, shape as [number, number, number, number]);
+          const f = (a: tf.Tensor) => tf.localResponseNormalization(a as tf.Tensor4D, r, bias, alpha, beta);
+          return { y: f(x).dataSync(), dx: tf.grad(f)(x, tf.tensor(dys, shape)).dataSync() };
+        });
+      const what = `LRN ${shape} r${r} bias${bias} alpha${alpha} beta${beta}`;
+      const want = lrnReference(xs, dys, shape[3], r, bias, alpha, beta);
+      const got = await on("wasm", run);
+      assertAllClose(got.y, want.y, 1e-5, `${what} y`);
+      assertAllClose(got.dx, want.dx, 1e-5, `${what} dx`);
+      // the JavaScript kernels that oneDNN replaced, on the same tensors
+      const js = await on("wasm", () => {
+        const x = tf.tensor4d(xs, shape as [number, number, number, number]);
+        const attrs = { depthRadius: r, bias, alpha, beta };
+        const b = tf.backend();
+        const yJs = lrnKernel({ inputs: { x }, backend: b, attrs }) as tf.TensorInfo;
+        const dy = tf.tensor4d(dys, shape as [number, number, number, number]);
+        const dxJs = lrnGradKernel({ inputs: { x, y: yJs, dy }, backend: b, attrs }) as tf.TensorInfo;
+        const out = {
+          y: b.readSync(yJs.dataId) as Float32Array,
+          dx: b.readSync(dxJs.dataId) as Float32Array,
+        };
+        b.disposeData(yJs.dataId);
+        b.disposeData(dxJs.dataId);
+        tf.dispose([x, dy]);
+        return out;
+      });
+      assertAllClose(got.y, js.y, 1e-5, `${what} y vs JavaScript`);
+      assertAllClose(got.dx, js.dx, 1e-5, `${what} dx vs JavaScript`);
+    }
+    // They ran through oneDNN: an inference, a training forward and a backward primitive per case.
+    equal(nativePrimitiveCount() - before, 3 * LRN_CASES.length);
   },
 });
 
