@@ -13,6 +13,8 @@
  * - `Identity` sharing its input's memory instead of copying it (lib/wasm/identity.ts).
  * - `ReluGrad` (one pass) and a Relu gradient that calls it on wasm (lib/wasm/relu_grad.ts).
  *
+ * And a guard that turns a full wasm heap into an error instead of a hang (lib/wasm/heap_guard.ts).
+ *
  * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool, LRN and batch-norm ones
  * split big jobs between this thread and a helper worker when the threaded wasm build keeps tensors
  * in shared memory (lib/wasm/parallel.ts).
@@ -25,6 +27,7 @@ import { transposeKernel } from "./transpose.ts";
 import { lrnGradKernel, lrnKernel } from "./lrn.ts";
 import { fusedBatchNormKernel } from "./batch_norm.ts";
 import { identityKernel } from "./identity.ts";
+import { guardWasmHeap } from "./heap_guard.ts";
 import { RELU_GRAD, reluGradConfig, reluGradKernel } from "./relu_grad.ts";
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -50,8 +53,13 @@ const KERNELS: Record<string, unknown> = {
 
 let installed: string[] | undefined;
 
-/** Register this project's wasm kernels (idempotent); returns their names. */
+/**
+ * Register this project's wasm kernels (idempotent) and, once the wasm backend exists, make a full
+ * heap an error (lib/wasm/heap_guard.ts); returns the kernels' names.
+ */
 export function installWasmTrainingKernels(): string[] {
+  const backend = tf.engine().registry["wasm"];
+  if (backend) guardWasmHeap(backend);
   if (!installed) {
     for (const [name, fn] of Object.entries(KERNELS)) replaceKernel(name, fn as tf.KernelFunc);
     // After tfjs's own gradients (registered when tfjs-layers or the gradients module loads).

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-layers"; // registers all op gradients (tfjs-core alone registers none)
-import { assertAllClose, deepEqual, equal } from "../assert.ts";
+import { assert, assertAllClose, deepEqual, equal } from "../assert.ts";
 import { installWasmTrainingKernels } from "../../lib/wasm/mod.ts";
 import { simplifyPerm, transposeArray, transposeKernel } from "../../lib/wasm/transpose.ts";
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "../../lib/wasm/conv_grads.ts";
@@ -11,6 +11,7 @@ import { maxPoolGradKernel, splitVKernel } from "../../lib/wasm/layout_kernels.t
 import { swapPays } from "../../lib/wasm/matmul.ts";
 import { fusedBatchNormKernel } from "../../lib/wasm/batch_norm.ts";
 import { identityKernel } from "../../lib/wasm/identity.ts";
+import { guardWasmHeap } from "../../lib/wasm/heap_guard.ts";
 import { RELU_GRAD, reluGradKernel } from "../../lib/wasm/relu_grad.ts";
 import { original } from "../../lib/wasm/kernel_util.ts";
 import { CONV_CASES as CASES, type ConvCase, convGrads, rand } from "./conv_cases.ts";
@@ -337,6 +338,37 @@ Deno.test("wasm ReluGrad (Relu's gradient in one pass) matches tfjs-core's formu
   const names = profiled.kernels.map((k) => k.name);
   equal(names.includes(RELU_GRAD), true, `kernels run: ${names}`);
   equal(names.includes("Step"), false, `kernels run: ${names}`);
+});
+
+Deno.test("a full wasm heap is an error naming the tensor's size, not a hang", async () => {
+  // a module whose heap cannot grow: malloc returns 0, as emscripten's does then
+  const heap = new Uint8Array(2 ** 20);
+  const freed: number[] = [];
+  const module = {
+    _malloc: (n: number) => n > 0 && n <= 16 ? 8 : 0,
+    _free: (p: number) => freed.push(p),
+    HEAPU8: heap,
+  };
+  const fake = { wasm: module } as unknown as tf.KernelBackend;
+  guardWasmHeap(fake);
+  equal(module._malloc(16), 8, "allocations that fit pass through");
+  deepEqual(freed, [8], "the first (self-replacing) call was made and freed");
+  let message = "";
+  try {
+    module._malloc(3 * 2 ** 20);
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  equal(
+    message,
+    "wasm heap full: cannot allocate 3.0 MiB for a tensor (heap 0.00 GiB of wasm32's 4 GiB); " +
+      "use smaller batches or micro-batches",
+  );
+  equal(module._malloc(0), 0, "an empty allocation may be 0");
+  // and the real backend is guarded once the project's kernels are installed
+  await on("wasm", () => undefined);
+  const wasm = (tf.backend() as unknown as { wasm: { facenetHeapGuard?: true } }).wasm;
+  equal(wasm.facenetHeapGuard, true);
 });
 
 Deno.test("installWasmTrainingKernels puts the project's kernels in the wasm registry (so the tests above use them)", async () => {
