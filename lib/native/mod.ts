@@ -30,7 +30,7 @@
  *
  * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, FusedConv2D (lib/native/conv.ts; the
  * last with oneDNN's bias argument and a ReLU post-op, one primitive), BatchMatMul
- * (lib/native/matmul.ts), MaxPoolGrad (lib/native/pool.ts), LRN and LRNGrad (lib/native/lrn.ts); the FFI binding in lib/native/dnnl.ts,
+ * (lib/native/matmul.ts), MaxPool and MaxPoolGrad (lib/native/pool.ts), LRN and LRNGrad (lib/native/lrn.ts); the FFI binding in lib/native/dnnl.ts,
  * primitives and their cache in lib/native/primitive.ts.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -96,6 +96,7 @@ export function installNativeKernels(
     ["Conv2DBackpropFilter", conv.conv2DBackpropFilter as tf.KernelFunc],
     ["FusedConv2D", conv.fusedConv2D as tf.KernelFunc],
     ["BatchMatMul", mm.batchMatMul as tf.KernelFunc],
+    ["MaxPool", pool.maxPool as tf.KernelFunc],
     ["MaxPoolGrad", pool.maxPoolGrad as tf.KernelFunc],
     ["LRN", lrn.lrn as tf.KernelFunc],
     ["LRNGrad", lrn.lrnGrad as tf.KernelFunc],
