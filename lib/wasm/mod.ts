@@ -12,6 +12,8 @@
  * - `FusedBatchNorm` in JavaScript, the same bits as the build's kernel (lib/wasm/batch_norm.ts).
  * - `Identity` sharing its input's memory instead of copying it (lib/wasm/identity.ts).
  * - `ReluGrad` (one pass) and a Relu gradient that calls it on wasm (lib/wasm/relu_grad.ts).
+ * - Convolution + bias + ReLU as one FusedConv2D under a gradient tape too, where tfjs-core runs
+ *   three kernels (lib/wasm/fused_conv_training.ts).
  *
  * And a guard that turns a full wasm heap into an error instead of a hang (lib/wasm/heap_guard.ts).
  *
@@ -29,6 +31,7 @@ import { fusedBatchNormKernel } from "./batch_norm.ts";
 import { identityKernel } from "./identity.ts";
 import { guardWasmHeap } from "./heap_guard.ts";
 import { RELU_GRAD, reluGradConfig, reluGradKernel } from "./relu_grad.ts";
+import { installFusedConvTraining } from "./fused_conv_training.ts";
 import * as tf from "@tensorflow/tfjs-core";
 
 export { startWasmBackend, wasmThreadCount, wasmThreadsAvailable } from "./threads.ts";
@@ -64,6 +67,7 @@ export function installWasmTrainingKernels(): string[] {
     for (const [name, fn] of Object.entries(KERNELS)) replaceKernel(name, fn as tf.KernelFunc);
     // After tfjs's own gradients (registered when tfjs-layers or the gradients module loads).
     tf.registerGradient(reluGradConfig);
+    installFusedConvTraining();
     installed = Object.keys(KERNELS);
   }
   return [...installed];

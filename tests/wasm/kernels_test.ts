@@ -11,6 +11,7 @@ import { maxPoolGradKernel, splitVKernel } from "../../lib/wasm/layout_kernels.t
 import { swapPays } from "../../lib/wasm/matmul.ts";
 import { fusedBatchNormKernel } from "../../lib/wasm/batch_norm.ts";
 import { identityKernel } from "../../lib/wasm/identity.ts";
+import { CONV_BIAS_RELU } from "../../lib/wasm/fused_conv_training.ts";
 import { guardWasmHeap } from "../../lib/wasm/heap_guard.ts";
 import { RELU_GRAD, reluGradKernel } from "../../lib/wasm/relu_grad.ts";
 import { original } from "../../lib/wasm/kernel_util.ts";
@@ -369,6 +370,60 @@ Deno.test("a full wasm heap is an error naming the tensor's size, not a hang", a
   await on("wasm", () => undefined);
   const wasm = (tf.backend() as unknown as { wasm: { facenetHeapGuard?: true } }).wasm;
   equal(wasm.facenetHeapGuard, true);
+});
+
+Deno.test("taped conv + bias + ReLU runs as one kernel on wasm, with tfjs-core's gradients (cpu backend)", async () => {
+  const cases: [number[], number[], number | [number, number], "same" | "valid"][] = [
+    [[2, 9, 9, 3], [3, 3, 3, 8], 1, "same"],
+    [[2, 12, 11, 4], [5, 5, 4, 6], 2, "same"],
+    [[1, 10, 10, 5], [1, 1, 5, 7], [2, 1], "valid"],
+  ];
+  for (const [xs, fs, strides, pad] of cases) {
+    const size = (s: number[]) => s.reduce((p, q) => p * q);
+    const xv = rand(size(xs), 5).map((v) => v - 0.5);
+    const fv = rand(size(fs), 6).map((v) => v - 0.5);
+    const bv = rand(fs[3], 7).map((v) => v - 0.5);
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+        const f = tf.tensor4d(fv, fs as [number, number, number, number]);
+        const b = tf.tensor1d(bv);
+        const conv = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+          tf.fused.conv2d({
+            x: a as tf.Tensor4D,
+            filter: w as tf.Tensor4D,
+            bias: c,
+            strides,
+            pad,
+            activation: "relu",
+          });
+        const y = conv(x, f, b);
+        const dy = tf.tensor(rand(y.size, 8).map((v) => v - 0.5), y.shape);
+        const [dx, df, db] = tf.grads(conv)([x, f, b], dy);
+        return { y: y.dataSync(), dx: dx.dataSync(), df: df.dataSync(), db: db.dataSync() };
+      });
+    const what = `${xs} * ${fs} s${strides} ${pad}`;
+    const ref = await on("cpu", run);
+    const got = await on("wasm", run);
+    for (const k of ["y", "dx", "df", "db"] as const) assertAllClose(got[k], ref[k], 1e-4, `${what} ${k}`);
+  }
+  // One kernel forward; no Relu or bias Add; the input's gradient only when asked for.
+  await on("wasm", () => undefined);
+  const x = tf.tensor4d(rand(2 * 6 * 6 * 2, 1), [2, 6, 6, 2]);
+  const f = tf.variable(tf.tensor4d(rand(3 * 3 * 2 * 4, 2), [3, 3, 2, 4]));
+  const b = tf.variable(tf.tensor1d(rand(4, 3)));
+  const profiled = await tf.profile(() => {
+    const { value, grads } = tf.variableGrads(() =>
+      tf.sum(tf.fused.conv2d({ x, filter: f, bias: b, strides: 1, pad: "same", activation: "relu" }))
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+  });
+  const names = profiled.kernels.map((k) => k.name);
+  equal(names.includes(CONV_BIAS_RELU), true, `kernels: ${names}`);
+  for (const absent of ["Relu", "Add", "Conv2D", "Conv2DBackpropInput"]) {
+    equal(names.includes(absent), false, `${absent} in kernels: ${names}`);
+  }
+  tf.dispose([x, f, b]);
 });
 
 Deno.test("installWasmTrainingKernels puts the project's kernels in the wasm registry (so the tests above use them)", async () => {
