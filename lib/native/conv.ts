@@ -23,6 +23,7 @@ import {
 } from "../wasm/kernel_util.ts";
 import { C, dims, type Dnnl, memDesc, opDesc, withEltwiseAttr, withPrimitiveDesc } from "./dnnl.ts";
 import { type ArgSpec, Primitive, type PrimitiveCache } from "./primitive.ts";
+import { CONV_BACKPROP_FILTER_BIAS } from "../wasm/fused_conv_training.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -160,6 +161,37 @@ function backwardPrimitive(
   });
 }
 
+/**
+ * The filter gradient's primitive that also writes the bias gradient (oneDNN's diff_bias: Σ dy over
+ * N, H, W, in the same pass over dy), with the forward one as its hint.
+ */
+function backwardWeightsBiasPrimitive(dnnl: Dnnl, cache: PrimitiveCache, g: Geometry): Primitive {
+  return cache.get(`bwdwb${g.key}`, () => {
+    const { op: fwd, d } = forwardOp(dnnl, g);
+    const op = opDesc();
+    const { src, weiAny, dst, geo } = d;
+    const status = dnnl.lib.dnnl_convolution_backward_weights_desc_init(
+      op,
+      C.alg.convDirect,
+      src,
+      weiAny,
+      Deno.UnsafePointer.of(d.bias),
+      dst,
+      ...geo,
+    );
+    if (status !== C.success) {
+      throw new Error(`oneDNN: convolution backward weights+bias desc: status ${status}`);
+    }
+    return withPrimitiveDesc(dnnl, fwd, (hint) =>
+      new Primitive(dnnl, op, [
+        { id: C.arg.src, md: d.src },
+        { id: C.arg.diffWeights, md: d.wei, chosen: C.query.diffWeightsMd, output: true },
+        { id: C.arg.diffBias, md: d.bias },
+        { id: C.arg.diffDst, md: d.dst },
+      ], hint));
+  });
+}
+
 /** What each gradient kernel writes (its argument and shape) and takes besides dy (filter or x). */
 const GRADIENT = {
   data: { outId: C.arg.diffSrc, outShape: (g: Geometry) => g.x, otherId: C.arg.weights },
@@ -235,6 +267,35 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
   }
 
   /**
+   * `Conv2DBackpropFilterBias` (this project's kernel; lib/wasm/fused_conv_training.ts asks for it
+   * when registered): the filter gradient and the bias gradient Σ dy in one oneDNN call, instead of
+   * Conv2DBackpropFilter and a Sum over N, H, W. Outputs [dW, db].
+   */
+  function conv2DBackpropFilterBias(args: KernelArgs): tf.TensorInfo[] {
+    const a = args.attrs as unknown as ConvAttrs;
+    const x = input(args.inputs, "x", CONV_BACKPROP_FILTER_BIAS);
+    const dy = input(args.inputs, "dy", CONV_BACKPROP_FILTER_BIAS);
+    const g = usable(x, dy) && a.filterShape ? geometry(x.shape as Shape4, a.filterShape, a) : undefined;
+    if (!g) throw new Error(`${CONV_BACKPROP_FILTER_BIAS}: only float32 NHWC without dilations`);
+    if (g.y.join() !== dy.shape.join()) {
+      throw new Error(`${CONV_BACKPROP_FILTER_BIAS}: dy is ${dy.shape}, the convolution's output is ${g.y}`);
+    }
+    const prim = backwardWeightsBiasPrimitive(dnnl, cache, g);
+    const b = args.backend as WasmBackend;
+    const dw = b.makeOutput(g.f, "float32");
+    const db = b.makeOutput([g.f[3]], "float32");
+    prim.execute(
+      new Map([
+        [C.arg.src, f32(b, x)],
+        [C.arg.diffWeights, f32(b, dw)],
+        [C.arg.diffBias, f32(b, db)],
+        [C.arg.diffDst, f32(b, dy)],
+      ]),
+    );
+    return [dw, db];
+  }
+
+  /**
    * tfjs-layers runs every Conv2D layer through `tf.fused.conv2d`, which calls this kernel in
    * inference (all of embedding) and for linear activations in training; without it those
    * convolutions stayed on XNNPACK.
@@ -264,5 +325,5 @@ export function convKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
     return y;
   }
 
-  return { conv2D, conv2DBackpropInput, conv2DBackpropFilter, fusedConv2D };
+  return { conv2D, conv2DBackpropInput, conv2DBackpropFilter, conv2DBackpropFilterBias, fusedConv2D };
 }

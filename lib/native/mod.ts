@@ -29,7 +29,8 @@
  *   between wasm ReLUs cost the process 859/839 ms of CPU with 1 wasm thread and 865/881 ms with 2.
  *
  * Kernels: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, FusedConv2D (lib/native/conv.ts; the
- * last with oneDNN's bias argument and a ReLU post-op, one primitive), BatchMatMul
+ * last with oneDNN's bias argument and a ReLU post-op, one primitive), Conv2DBackpropFilterBias (this
+ * project's: the filter and bias gradients in one call, for lib/wasm/fused_conv_training.ts), BatchMatMul
  * (lib/native/matmul.ts), MaxPool and MaxPoolGrad (lib/native/pool.ts), LRN and LRNGrad (lib/native/lrn.ts); the FFI binding in lib/native/dnnl.ts,
  * primitives and their cache in lib/native/primitive.ts.
  */
@@ -37,6 +38,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { replaceKernel } from "../wasm/kernel_util.ts";
 import { env } from "../config.ts";
 import { convKernels } from "./conv.ts";
+import { CONV_BACKPROP_FILTER_BIAS } from "../wasm/fused_conv_training.ts";
 import { defaultLibraryPath, type Dnnl, openDnnl } from "./dnnl.ts";
 import { PrimitiveCache } from "./primitive.ts";
 import { matMulKernels } from "./matmul.ts";
@@ -94,6 +96,7 @@ export function installNativeKernels(
     ["Conv2D", conv.conv2D as tf.KernelFunc],
     ["Conv2DBackpropInput", conv.conv2DBackpropInput as tf.KernelFunc],
     ["Conv2DBackpropFilter", conv.conv2DBackpropFilter as tf.KernelFunc],
+    [CONV_BACKPROP_FILTER_BIAS, conv.conv2DBackpropFilterBias as unknown as tf.KernelFunc],
     ["FusedConv2D", conv.fusedConv2D as tf.KernelFunc],
     ["BatchMatMul", mm.batchMatMul as tf.KernelFunc],
     ["MaxPool", pool.maxPool as tf.KernelFunc],

@@ -35,6 +35,12 @@ function handled(args: FusedConvArgs): boolean {
     filter instanceof tf.Tensor && filter.rank === 4 && bias instanceof tf.Tensor && bias.rank === 1;
 }
 
+/**
+ * The filter-and-bias gradient kernel this gradient uses when the backend registers one (oneDNN's,
+ * lib/native/conv.ts: dW and db in one pass over dy, where tfjs-core needs a Sum over N, H, W too).
+ */
+export const CONV_BACKPROP_FILTER_BIAS = "Conv2DBackpropFilterBias";
+
 /** The kernel the taped call runs: FusedConv2D with a ReLU, under a name that carries this gradient. */
 export const CONV_BIAS_RELU = "Conv2DBiasRelu";
 
@@ -70,6 +76,13 @@ const convBiasReluGrad: tf.GradConfig = {
     const engine = tf.engine();
     // ReLU's mask from the output (y > 0 exactly where the pre-activation is), once for all three
     const masked = engine.runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x: y }) as tf.Tensor4D;
+    // Filter and bias gradients in one call where the backend has it (oneDNN: lib/native/conv.ts)
+    const both = tf.getKernel(CONV_BACKPROP_FILTER_BIAS, "wasm")
+      ? engine.runKernel(CONV_BACKPROP_FILTER_BIAS, { x, dy: masked }, {
+        ...common,
+        filterShape: filter.shape,
+      } as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor4D, tf.Tensor1D]
+      : undefined;
     return {
       x: () =>
         engine.runKernel(tf.Conv2DBackpropInput, { dy: masked, filter }, {
@@ -77,11 +90,12 @@ const convBiasReluGrad: tf.GradConfig = {
           inputShape: x.shape,
         } as unknown as tf.NamedAttrMap) as tf.Tensor,
       filter: () =>
-        engine.runKernel(tf.Conv2DBackpropFilter, { x, dy: masked }, {
-          ...common,
-          filterShape: filter.shape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      bias: () => tf.sum(masked, [0, 1, 2]),
+        both?.[0] ??
+          engine.runKernel(tf.Conv2DBackpropFilter, { x, dy: masked }, {
+            ...common,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      bias: () => both?.[1] ?? tf.sum(masked, [0, 1, 2]),
     };
   },
 };

@@ -218,6 +218,68 @@ Deno.test({
 });
 
 Deno.test({
+  name: "taped conv + bias + ReLU: oneDNN's filter-and-bias gradient matches the cpu backend, with no Sum",
+  ignore,
+  fn: async () => {
+    const cases: [number[], number[], number | [number, number], "same" | "valid"][] = [
+      [[2, 9, 9, 3], [3, 3, 3, 8], 1, "same"],
+      [[2, 12, 11, 4], [5, 5, 4, 20], 2, "same"],
+      [[1, 10, 10, 5], [1, 1, 5, 33], [2, 1], "valid"],
+    ];
+    const before = nativePrimitiveCount();
+    for (const [xs, fs, strides, pad] of cases) {
+      const size = (s: number[]) => s.reduce((p, q) => p * q);
+      const [xv, fv, bv] = [rand(size(xs), 5), rand(size(fs), 6), rand(fs[3], 7)].map((a) =>
+        a.map((v) => v - 0.5)
+      );
+      const run = () =>
+        tf.tidy(() => {
+          const conv = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+            tf.fused.conv2d({
+              x: a as tf.Tensor4D,
+              filter: w as tf.Tensor4D,
+              bias: c,
+              strides,
+              pad,
+              activation: "relu",
+            });
+          const args = [tf.tensor(xv, xs), tf.tensor(fv, fs), tf.tensor1d(bv)];
+          const y = conv(args[0], args[1], args[2]);
+          const dy = tf.tensor(rand(y.size, 8).map((v) => v - 0.5), y.shape);
+          return tf.grads(conv)(args, dy).map((g) => g.dataSync());
+        });
+      const ref = await on("cpu", run);
+      const got = await on("wasm", run);
+      ["dx", "dW", "db"].forEach((k, i) => assertAllClose(got[i], ref[i], 1e-4, `${xs} * ${fs} ${k}`));
+    }
+    // a forward (FusedConv2D with ReLU), input-gradient and filter-and-bias-gradient primitive per case
+    equal(nativePrimitiveCount() - before, 3 * cases.length);
+    const profiled = await tf.profile(() => {
+      const x = tf.ones([1, 4, 4, 2]);
+      const f = tf.variable(tf.ones([3, 3, 2, 3]));
+      const b = tf.variable(tf.zeros([3]));
+      const { value, grads } = tf.variableGrads(() =>
+        tf.sum(
+          tf.fused.conv2d({
+            x: x as tf.Tensor4D,
+            filter: f as tf.Tensor4D,
+            bias: b,
+            strides: 1,
+            pad: "same",
+            activation: "relu",
+          }),
+        )
+      );
+      tf.dispose([x, f, b, value, ...Object.values(grads)]);
+    });
+    const names = profiled.kernels.map((k) => k.name);
+    equal(names.includes("Conv2DBackpropFilterBias"), true, `kernels: ${names}`);
+    equal(names.includes("Conv2DBackpropFilter"), false, `kernels: ${names}`);
+    equal(names.filter((n) => n === "Sum").length, 1, `only the loss's Sum: ${names}`);
+  },
+});
+
+Deno.test({
   name: "oneDNN max pooling and its gradient match the cpu backend, ties included",
   ignore,
   fn: async () => {
