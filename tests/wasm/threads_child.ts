@@ -1,7 +1,7 @@
 /**
  * Child process for threads_test.ts (a process holds one wasm backend, so the threaded one
  * is started here): sets up wasm with the thread count in argv, runs a convolution and its
- * gradients, a max-pool gradient and local response normalisation with its gradient (the
+ * gradients, a max-pool gradient, local response normalisation with its gradient and ReLU's (the
  * JavaScript loops that run on two threads with the threaded build), prints one JSON line. It must
  * also exit by itself, which the parent checks.
  */
@@ -23,6 +23,7 @@ const pool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, "same");
 const dpool = tf.grad(pool)(p, tf.tensor(vals(6 * 12 * 12 * 32, 0.05), [6, 12, 12, 32]));
 const lrn = (a: tf.Tensor) => tf.localResponseNormalization(a as tf.Tensor4D, 2, 1, 0.2, 0.75);
 const dlrn = tf.grad(lrn)(p, tf.tensor(vals(p.size, 0.13), p.shape));
+const drelu = tf.grad((a: tf.Tensor) => tf.relu(a))(p, tf.tensor(vals(p.size, 0.17), p.shape));
 console.log(JSON.stringify({
   threads: info.threads,
   y: Array.from(y.dataSync()),
@@ -31,5 +32,6 @@ console.log(JSON.stringify({
   dpool: Array.from(dpool.dataSync()),
   lrn: Array.from(lrn(p).dataSync()),
   dlrn: Array.from(dlrn.dataSync()),
+  drelu: Array.from(drelu.dataSync()),
   splitLoops: splitLoopCount(),
 }));

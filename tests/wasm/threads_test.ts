@@ -11,6 +11,7 @@ interface ChildResult {
   dpool: number[];
   lrn: number[];
   dlrn: number[];
+  drelu: number[];
   splitLoops: number;
 }
 
@@ -47,10 +48,11 @@ Deno.test({
     assertAllClose(two.dw, one.dw, 1e-5, "filter gradient");
     // The JavaScript loops split across two threads give the very same bits as one thread.
     equal(one.splitLoops, 0, "no split loops with 1 thread");
-    assert(two.splitLoops >= 3, `loops split across two threads: ${two.splitLoops}`);
+    assert(two.splitLoops >= 4, `loops split across two threads: ${two.splitLoops}`);
     deepEqual(two.dpool, one.dpool, "max-pool gradient");
     deepEqual(two.lrn, one.lrn, "LRN");
     deepEqual(two.dlrn, one.dlrn, "LRN gradient");
-    assert(one.dpool.some((v) => v !== 0) && one.dlrn.some((v) => v !== 0), "non-trivial gradients");
+    deepEqual(two.drelu, one.drelu, "ReLU gradient");
+    assert([one.dpool, one.dlrn, one.drelu].every((g) => g.some((v) => v !== 0)), "non-trivial gradients");
   },
 });
