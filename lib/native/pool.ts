@@ -106,10 +106,10 @@ function poolPair(
   return p;
 }
 
-/** The inference (no workspace) max-pooling primitive of `x` with `a`, built on first use. */
-function poolForward(dnnl: Dnnl, cache: PrimitiveCache, x: number[], a: PoolAttrs): Primitive {
+/** The inference (no workspace) max-pooling primitive of `x` with `a`, built on first use, and its geometry. */
+function poolForward(dnnl: Dnnl, cache: PrimitiveCache, x: number[], a: PoolAttrs) {
   const g = poolGeometry(x, a);
-  return cache.get(`${g.key}infer`, () => {
+  const prim = cache.get(`${g.key}infer`, () => {
     const src = memDesc(dnnl, [g.n, g.c, g.h, g.w], C.tag.nhwc);
     const dst = memDesc(dnnl, [g.n, g.c, g.oh, g.ow], C.tag.nhwc);
     const op = opDesc();
@@ -130,6 +130,7 @@ function poolForward(dnnl: Dnnl, cache: PrimitiveCache, x: number[], a: PoolAttr
     );
     return new Primitive(dnnl, op, [{ id: C.arg.src, md: src }, { id: C.arg.dst, md: dst }]);
   });
+  return { prim, g };
 }
 
 export function poolKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: string) => tf.KernelFunc) {
@@ -140,13 +141,11 @@ export function poolKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: 
     const { inputs, backend, attrs } = args;
     const x = input(inputs, "x", "MaxPool");
     if (x.dtype !== "float32" || x.shape.length !== 4) return previous("MaxPool")(args) as tf.TensorInfo;
-    const a = attrs as unknown as PoolAttrs;
-    const p = poolForward(dnnl, cache, x.shape, a);
-    const g = poolGeometry(x.shape, a);
+    const { prim, g } = poolForward(dnnl, cache, x.shape, attrs as unknown as PoolAttrs);
     const b = backend as WasmBackend;
     const y = b.makeOutput([g.n, g.oh, g.ow, g.c], "float32");
     if (g.n * g.oh * g.ow * g.c === 0) return y;
-    p.execute(new Map<number, ArrayBufferView>([[C.arg.src, f32(b, x)], [C.arg.dst, f32(b, y)]]));
+    prim.execute(new Map<number, ArrayBufferView>([[C.arg.src, f32(b, x)], [C.arg.dst, f32(b, y)]]));
     return y;
   }
 

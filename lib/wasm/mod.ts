@@ -17,7 +17,7 @@
  *
  * And a guard that turns a full wasm heap into an error instead of a hang (lib/wasm/heap_guard.ts).
  *
- * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool, LRN and batch-norm ones
+ * The JavaScript loops behind them are in lib/wasm/loops.ts; the max-pool, LRN, batch-norm and ReLU ones
  * split big jobs between this thread and a helper worker when the threaded wasm build keeps tensors
  * in shared memory (lib/wasm/parallel.ts).
  */
