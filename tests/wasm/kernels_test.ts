@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-layers"; // registers all op gradients (tfjs-core alone registers none)
-import { assert, assertAllClose, deepEqual, equal } from "../assert.ts";
+import { assertAllClose, deepEqual, equal } from "../assert.ts";
 import { installWasmTrainingKernels } from "../../lib/wasm/mod.ts";
 import { simplifyPerm, transposeArray, transposeKernel } from "../../lib/wasm/transpose.ts";
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from "../../lib/wasm/conv_grads.ts";
