@@ -28,6 +28,13 @@ interface LrnPrims {
   train?: { fwd: Primitive; bwd: Primitive; y: Uint8Array<ArrayBuffer>; ws?: Uint8Array<ArrayBuffer> };
 }
 
+/** The cache key of LRN over `shape` with `a`. */
+function lrnKey(shape: number[], a: LrnAttrs): string {
+  return `lrn${
+    JSON.stringify({ shape, size: 2 * a.depthRadius + 1, bias: a.bias, alpha: a.alpha, beta: a.beta })
+  }`;
+}
+
 export function lrnKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: string) => tf.KernelFunc) {
   const sets = new Map<string, LrnPrims>();
 
@@ -35,7 +42,7 @@ export function lrnKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: s
   function setup(shape: number[], a: LrnAttrs) {
     const [n, h, w, c] = shape;
     const size = 2 * a.depthRadius + 1;
-    const key = `lrn${JSON.stringify({ shape, size, bias: a.bias, alpha: a.alpha, beta: a.beta })}`;
+    const key = lrnKey(shape, a);
     const md = memDesc(dnnl, [n, c, h, w], C.tag.nhwc);
     const init = (op: Uint8Array<ArrayBuffer>, prop: number) =>
       check(
@@ -55,6 +62,8 @@ export function lrnKernels(dnnl: Dnnl, cache: PrimitiveCache, previous: (name: s
   }
 
   function prims(shape: number[], a: LrnAttrs, training: boolean): LrnPrims {
+    const hit = sets.get(lrnKey(shape, a));
+    if (hit && (!training || hit.train)) return hit; // the common case: no descriptors to build
     const { key, md, size, init } = setup(shape, a);
     let p = sets.get(key);
     if (!p) {

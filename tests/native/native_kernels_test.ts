@@ -15,7 +15,7 @@ import { buildInception } from "../../lib/models/inception.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
 import { halvesDistanceLoss, trainableVariables, trainStep } from "../../bench/train_step.ts";
 import { CONV_CASES, type ConvCase, convGrads, rand } from "../wasm/conv_cases.ts";
-import { LRN_CASES, lrnReference } from "../wasm/lrn_cases.ts";
+import { LRN_CASES, lrnCase } from "../wasm/lrn_cases.ts";
 import { lrnGradKernel, lrnKernel } from "../../lib/wasm/lrn.ts";
 
 await tf.setBackend("wasm");
@@ -177,18 +177,9 @@ Deno.test({
   ignore,
   fn: async () => {
     const before = nativePrimitiveCount();
-    for (const [shape, r, bias, alpha, beta] of LRN_CASES) {
-      const n = shape.reduce((p, q) => p * q);
-      const xs = rand(n, n + 1).map((v) => 2 * v);
-      const dys = rand(n, n + 2);
-      const run = () =>
-        tf.tidy(() => {
-          const x = tf.tensor4d(xs, shape as [number, number, number, number]);
-          const f = (a: tf.Tensor) => tf.localResponseNormalization(a as tf.Tensor4D, r, bias, alpha, beta);
-          return { y: f(x).dataSync(), dx: tf.grad(f)(x, tf.tensor(dys, shape)).dataSync() };
-        });
-      const what = `LRN ${shape} r${r} bias${bias} alpha${alpha} beta${beta}`;
-      const want = lrnReference(xs, dys, shape[3], r, bias, alpha, beta);
+    for (const c of LRN_CASES) {
+      const [shape, r, bias, alpha, beta] = c;
+      const { xs, dys, what, want, run } = lrnCase(c);
       const got = await on("wasm", run);
       assertAllClose(got.y, want.y, 1e-5, `${what} y`);
       assertAllClose(got.dx, want.dx, 1e-5, `${what} dx`);

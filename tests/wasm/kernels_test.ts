@@ -16,7 +16,7 @@ import { guardWasmHeap } from "../../lib/wasm/heap_guard.ts";
 import { RELU_GRAD, reluGradKernel } from "../../lib/wasm/relu_grad.ts";
 import { original } from "../../lib/wasm/kernel_util.ts";
 import { CONV_CASES as CASES, type ConvCase, convGrads, rand } from "./conv_cases.ts";
-import { LRN_CASES, lrnReference } from "./lrn_cases.ts";
+import { LRN_CASES, lrnCase } from "./lrn_cases.ts";
 
 async function on<T>(backend: string, f: () => T): Promise<T> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
@@ -189,18 +189,8 @@ Deno.test("wasm max-pool gradient without the forward output falls back to a ful
 });
 
 Deno.test("wasm LRN and its gradient match a by-definition loop and the cpu backend", async () => {
-  for (const [shape, r, bias, alpha, beta] of LRN_CASES) {
-    const n = shape.reduce((p, q) => p * q);
-    const xs = rand(n, n + 1).map((v) => 2 * v);
-    const dys = rand(n, n + 2);
-    const run = () =>
-      tf.tidy(() => {
-        const x = tf.tensor4d(xs, shape as [number, number, number, number]);
-        const f = (a: tf.Tensor) => tf.localResponseNormalization(a as tf.Tensor4D, r, bias, alpha, beta);
-        return { y: f(x).dataSync(), dx: tf.grad(f)(x, tf.tensor(dys, shape)).dataSync() };
-      });
-    const what = `LRN ${shape} r${r} bias${bias} alpha${alpha} beta${beta}`;
-    const want = lrnReference(xs, dys, shape[3], r, bias, alpha, beta);
+  for (const c of LRN_CASES) {
+    const { what, want, run } = lrnCase(c);
     const got = await on("wasm", run);
     assertAllClose(got.y, want.y, 1e-5, `${what} y`);
     assertAllClose(got.dx, want.dx, 1e-5, `${what} dx`);

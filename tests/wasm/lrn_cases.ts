@@ -3,6 +3,9 @@
  * are both checked against.
  */
 
+import * as tf from "@tensorflow/tfjs-core";
+import { rand } from "./conv_cases.ts";
+
 /** [NHWC shape, depth radius, bias, alpha, beta]. */
 export const LRN_CASES: [number[], number, number, number, number][] = [
   [[2, 3, 3, 7], 2, 1, 1e-4 / 5, 0.75], // Inception's setting (PyTorch size 5)
@@ -44,4 +47,27 @@ export function lrnReference(
     }
   }
   return { y, dx };
+}
+
+/**
+ * One case's inputs, its name, the by-definition result, and `run`: LRN and its gradient through
+ * tfjs on whichever backend is active.
+ */
+export function lrnCase([shape, r, bias, alpha, beta]: (typeof LRN_CASES)[number]) {
+  const n = shape.reduce((p, q) => p * q);
+  const xs = rand(n, n + 1).map((v) => 2 * v);
+  const dys = rand(n, n + 2);
+  const run = () =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(xs, shape as [number, number, number, number]);
+      const f = (a: tf.Tensor) => tf.localResponseNormalization(a as tf.Tensor4D, r, bias, alpha, beta);
+      return { y: f(x).dataSync(), dx: tf.grad(f)(x, tf.tensor(dys, shape)).dataSync() };
+    });
+  return {
+    xs,
+    dys,
+    what: `LRN ${shape} r${r} bias${bias} alpha${alpha} beta${beta}`,
+    want: lrnReference(xs, dys, shape[3], r, bias, alpha, beta),
+    run,
+  };
 }
