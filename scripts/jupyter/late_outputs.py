@@ -7,6 +7,11 @@ figure or a table at random (measured: 0 to 3 of notebook 05's 19 code cells per
 
 Every message names the request it answers (its parent header), so this preprocessor files a late
 message under the cell that sent that request, and after the last cell waits briefly for stragglers.
+A result's parent header is not enough: the kernel reads the "current request" when the op that sends
+the result runs, which can be after the next cell's request arrived, so a late `execute_result` can
+name the next cell as its parent (seen in CI: the last of 13 cells got count 12 and, presumably, the
+12th cell's result). Its `execution_count` is fixed when the result is made, so an `execute_result`
+goes to the cell whose `execute_input` had that count.
 Used as nbconvert's preprocessor instead of ExecutePreprocessor (see scripts/reproduce.ts); errors
 are reported in nbconvert's form (scripts/notebook_runner.ts parseCellError reads it).
 
@@ -65,6 +70,7 @@ class LateOutputExecutor(ExecutePreprocessor):
     def __init__(self, **kw):
         super().__init__(**kw)
         self._cells = {}  # request msg_id -> (cell, index) of every cell run so far
+        self._counted = {}  # execution count -> (cell, index), from each cell's execute_input
         self._last_code = -1  # index of the notebook's last code cell
         self._prelude_run = False
         self._lost = []  # (cell, error message content) of every error message that arrived
@@ -109,9 +115,17 @@ class LateOutputExecutor(ExecutePreprocessor):
         if msg["msg_type"] == "error":
             self._lost.append((cell, msg["content"]))
 
+    def _owner(self, msg):
+        """(cell, index) a message belongs to: a result's execution count names it, else its parent."""
+        if msg["msg_type"] == "execute_result":
+            owner = self._counted.get(msg["content"].get("execution_count"))
+            if owner is not None:
+                return owner
+        return self._cells.get(msg["parent_header"].get("msg_id"))
+
     def _file_late(self, msg):
-        """Process a message that answers an earlier cell's request; ignore anything else."""
-        earlier = self._cells.get(msg["parent_header"].get("msg_id"))
+        """Process a message that belongs to an earlier cell; ignore anything else."""
+        earlier = self._owner(msg)
         if earlier is None or msg["msg_type"] == "status":
             return
         self._note_error(msg, earlier[0])
@@ -124,7 +138,10 @@ class LateOutputExecutor(ExecutePreprocessor):
         self._cells[parent_msg_id] = (cell, cell_index)
         while True:
             msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
-            if msg["parent_header"].get("msg_id") != parent_msg_id:
+            if msg["parent_header"].get("msg_id") == parent_msg_id and msg["msg_type"] == "execute_input":
+                self._counted[msg["content"]["execution_count"]] = (cell, cell_index)
+            owner = self._owner(msg)
+            if owner is None or owner[0] is not cell:
                 self._file_late(msg)
                 continue
             self._note_error(msg, cell)

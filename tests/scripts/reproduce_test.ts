@@ -147,6 +147,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "executeNotebook files a result sent during the next cell under the cell its execution count names",
+  ignore: !jupyter,
+  fn: async () => {
+    // The Deno kernel publishes a cell's result from an op that can run after the next cell's request
+    // arrived, so the message carries the next cell's parent header but its own cell's count (seen once
+    // in CI: the last cell got count 12). A timer replays that: cell 1's result is sent while cell 2 runs.
+    const r = await executeCells([
+      {
+        cell_type: "code",
+        source: `void setTimeout(() => Deno.jupyter.broadcast("execute_result", {
+  execution_count: 1, data: { "text/plain": "result of cell 1" }, metadata: {} }), 300);`,
+      },
+      { cell_type: "code", source: 'await new Promise((r) => setTimeout(r, 1500));\nconsole.log("cell 2");' },
+    ]);
+    equal(r.code, 0, r.stderr);
+    deepEqual(r.cells?.map((c) => (c as { execution_count?: number }).execution_count), [1, 2]);
+    const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : v ?? "");
+    deepEqual(r.cells?.map((c) => (c.outputs ?? []).map((o) => text(o.data?.["text/plain"] ?? o.text))), [
+      ["result of cell 1"],
+      ["cell 2\n"],
+    ]);
+  },
+});
+
+Deno.test({
   name: "executeNotebook records no clock times, and removes those an earlier run left in a cell's metadata",
   ignore: !jupyter,
   fn: async () => {
