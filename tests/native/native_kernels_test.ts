@@ -14,7 +14,14 @@ import { installNativeKernels, nativePrimitiveCount, type NativeStatus } from ".
 import { buildInception } from "../../lib/models/inception.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
 import { halvesDistanceLoss, trainableVariables, trainStep } from "../../bench/train_step.ts";
-import { CONV_CASES, type ConvCase, convGrads, rand } from "../wasm/conv_cases.ts";
+import {
+  CONV_CASES,
+  convBiasReluCases,
+  convBiasReluGrads,
+  type ConvCase,
+  convGrads,
+  rand,
+} from "../wasm/conv_cases.ts";
 import { LRN_CASES, lrnCase } from "../wasm/lrn_cases.ts";
 import { lrnGradKernel, lrnKernel } from "../../lib/wasm/lrn.ts";
 
@@ -212,36 +219,14 @@ Deno.test({
   name: "taped conv + bias + ReLU: oneDNN's filter-and-bias gradient matches the cpu backend, with no Sum",
   ignore,
   fn: async () => {
-    const cases: [number[], number[], number | [number, number], "same" | "valid"][] = [
-      [[2, 9, 9, 3], [3, 3, 3, 8], 1, "same"],
-      [[2, 12, 11, 4], [5, 5, 4, 20], 2, "same"],
-      [[1, 10, 10, 5], [1, 1, 5, 33], [2, 1], "valid"],
-    ];
+    const cases = convBiasReluCases([8, 20, 33]);
     const before = nativePrimitiveCount();
-    for (const [xs, fs, strides, pad] of cases) {
-      const size = (s: number[]) => s.reduce((p, q) => p * q);
-      const [xv, fv, bv] = [rand(size(xs), 5), rand(size(fs), 6), rand(fs[3], 7)].map((a) =>
-        a.map((v) => v - 0.5)
-      );
-      const run = () =>
-        tf.tidy(() => {
-          const conv = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
-            tf.fused.conv2d({
-              x: a as tf.Tensor4D,
-              filter: w as tf.Tensor4D,
-              bias: c,
-              strides,
-              pad,
-              activation: "relu",
-            });
-          const args = [tf.tensor(xv, xs), tf.tensor(fv, fs), tf.tensor1d(bv)];
-          const y = conv(args[0], args[1], args[2]);
-          const dy = tf.tensor(rand(y.size, 8).map((v) => v - 0.5), y.shape);
-          return tf.grads(conv)(args, dy).map((g) => g.dataSync());
-        });
-      const ref = await on("cpu", run);
-      const got = await on("wasm", run);
-      ["dx", "dW", "db"].forEach((k, i) => assertAllClose(got[i], ref[i], 1e-4, `${xs} * ${fs} ${k}`));
+    for (const c of cases) {
+      const ref = await on("cpu", () => convBiasReluGrads(c));
+      const got = await on("wasm", () => convBiasReluGrads(c));
+      for (const k of ["y", "dx", "df", "db"] as const) {
+        assertAllClose(got[k], ref[k], 1e-4, `${c[0]} * ${c[1]} ${k}`);
+      }
     }
     // a forward (FusedConv2D with ReLU), input-gradient and filter-and-bias-gradient primitive per case
     equal(nativePrimitiveCount() - before, 3 * cases.length);

@@ -67,3 +67,47 @@ CONV_CASES.push({ n: 3, h: 25, w: 23, cin: 1, cout: 52, k: 7, s: 2, pad: "same" 
 CONV_CASES.push({ n: 2, h: 14, w: 14, cin: 1, cout: 49, k: 7, s: 2, pad: "valid" });
 CONV_CASES.push({ n: 2, h: 9, w: 10, cin: 2, cout: 20, k: 3, s: 1, pad: "same" });
 CONV_CASES.push({ n: 7, h: 70, w: 70, cin: 3, cout: 2, k: 5, s: 2, pad: "same" });
+
+/** A conv + bias + ReLU case: input shape, filter shape (HWIO), strides, padding. */
+export type ConvBiasReluCase = [number[], number[], number | [number, number], "same" | "valid"];
+
+/**
+ * Conv + bias + ReLU cases: odd sizes, a 5×5 stride-2 and a 1×1 with unequal strides; `outs` sets the
+ * output channels of each (the oneDNN tests use counts that are not multiples of a SIMD width).
+ */
+export function convBiasReluCases(outs: [number, number, number]): ConvBiasReluCase[] {
+  return [
+    [[2, 9, 9, 3], [3, 3, 3, outs[0]], 1, "same"],
+    [[2, 12, 11, 4], [5, 5, 4, outs[1]], 2, "same"],
+    [[1, 10, 10, 5], [1, 1, 5, outs[2]], [2, 1], "valid"],
+  ];
+}
+
+/**
+ * tf.fused.conv2d with a bias and a ReLU, taped, on the current backend: the output and the gradients
+ * of sum(y ⊙ dy) for the input, filter and bias (fixed pseudo-random inputs and dy).
+ */
+export function convBiasReluGrads(
+  [xs, fs, strides, pad]: ConvBiasReluCase,
+): { y: Float32Array; dx: Float32Array; df: Float32Array; db: Float32Array } {
+  const size = (s: number[]) => s.reduce((p, q) => p * q);
+  const [xv, fv, bv] = [rand(size(xs), 5), rand(size(fs), 6), rand(fs[3], 7)].map((a) =>
+    a.map((v) => v - 0.5)
+  );
+  return tf.tidy(() => {
+    const conv = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+      tf.fused.conv2d({
+        x: a as tf.Tensor4D,
+        filter: w as tf.Tensor4D,
+        bias: c,
+        strides,
+        pad,
+        activation: "relu",
+      });
+    const args = [tf.tensor(xv, xs), tf.tensor(fv, fs), tf.tensor1d(bv)];
+    const y = conv(args[0], args[1], args[2]);
+    const dy = tf.tensor(rand(y.size, 8).map((v) => v - 0.5), y.shape);
+    const [dx, df, db] = tf.grads(conv)(args, dy).map((g) => g.dataSync() as Float32Array);
+    return { y: y.dataSync() as Float32Array, dx, df, db };
+  });
+}

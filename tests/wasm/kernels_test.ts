@@ -15,7 +15,14 @@ import { CONV_BIAS_RELU } from "../../lib/wasm/fused_conv_training.ts";
 import { guardWasmHeap } from "../../lib/wasm/heap_guard.ts";
 import { RELU_GRAD, reluGradKernel } from "../../lib/wasm/relu_grad.ts";
 import { original } from "../../lib/wasm/kernel_util.ts";
-import { CONV_CASES as CASES, type ConvCase, convGrads, rand } from "./conv_cases.ts";
+import {
+  CONV_CASES as CASES,
+  convBiasReluCases,
+  convBiasReluGrads,
+  type ConvCase,
+  convGrads,
+  rand,
+} from "./conv_cases.ts";
 import { LRN_CASES, lrnCase } from "./lrn_cases.ts";
 
 async function on<T>(backend: string, f: () => T): Promise<T> {
@@ -363,39 +370,12 @@ Deno.test("a full wasm heap is an error naming the tensor's size, not a hang", a
 });
 
 Deno.test("taped conv + bias + ReLU runs as one kernel on wasm, with tfjs-core's gradients (cpu backend)", async () => {
-  const cases: [number[], number[], number | [number, number], "same" | "valid"][] = [
-    [[2, 9, 9, 3], [3, 3, 3, 8], 1, "same"],
-    [[2, 12, 11, 4], [5, 5, 4, 6], 2, "same"],
-    [[1, 10, 10, 5], [1, 1, 5, 7], [2, 1], "valid"],
-  ];
-  for (const [xs, fs, strides, pad] of cases) {
-    const size = (s: number[]) => s.reduce((p, q) => p * q);
-    const xv = rand(size(xs), 5).map((v) => v - 0.5);
-    const fv = rand(size(fs), 6).map((v) => v - 0.5);
-    const bv = rand(fs[3], 7).map((v) => v - 0.5);
-    const run = () =>
-      tf.tidy(() => {
-        const x = tf.tensor4d(xv, xs as [number, number, number, number]);
-        const f = tf.tensor4d(fv, fs as [number, number, number, number]);
-        const b = tf.tensor1d(bv);
-        const conv = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
-          tf.fused.conv2d({
-            x: a as tf.Tensor4D,
-            filter: w as tf.Tensor4D,
-            bias: c,
-            strides,
-            pad,
-            activation: "relu",
-          });
-        const y = conv(x, f, b);
-        const dy = tf.tensor(rand(y.size, 8).map((v) => v - 0.5), y.shape);
-        const [dx, df, db] = tf.grads(conv)([x, f, b], dy);
-        return { y: y.dataSync(), dx: dx.dataSync(), df: df.dataSync(), db: db.dataSync() };
-      });
-    const what = `${xs} * ${fs} s${strides} ${pad}`;
-    const ref = await on("cpu", run);
-    const got = await on("wasm", run);
-    for (const k of ["y", "dx", "df", "db"] as const) assertAllClose(got[k], ref[k], 1e-4, `${what} ${k}`);
+  for (const c of convBiasReluCases([8, 6, 7])) {
+    const ref = await on("cpu", () => convBiasReluGrads(c));
+    const got = await on("wasm", () => convBiasReluGrads(c));
+    for (const k of ["y", "dx", "df", "db"] as const) {
+      assertAllClose(got[k], ref[k], 1e-4, `${c[0]} * ${c[1]} ${k}`);
+    }
   }
   // One kernel forward; no Relu or bias Add; the input's gradient only when asked for.
   await on("wasm", () => undefined);
