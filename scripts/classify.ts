@@ -22,12 +22,11 @@ import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { writeCsv } from "../lib/files.ts";
 import { embed } from "../lib/models/embed.ts";
 import { rowsToFrame } from "../lib/notebook/output.ts";
-import { isModelKind } from "../lib/models/networks.ts";
 import { loadShipped, MANIFEST } from "../lib/reference/mod.ts";
 import { heldOutImageIndices, loadCheckpoint } from "../lib/training/mod.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { exitWithUsage, parseScriptArgs } from "./args.ts";
+import { exitWithUsage, modelArg, parseScriptArgs } from "./args.ts";
 import { exitWith } from "./exit.ts";
 
 const USAGE = "usage: deno task classify -- --model zf|inception --run DIR [--flip] [--out FILE]";
@@ -41,12 +40,7 @@ const OPTIONS = {
 
 async function main(): Promise<number> {
   const v = parseScriptArgs(OPTIONS, USAGE);
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const model = v.model ?? "";
-  if (!isModelKind(model)) exitWithUsage("--model must be zf or inception", USAGE);
+  const model = modelArg(v.model, USAGE);
   if (!v.run) exitWithUsage("--run is required", USAGE);
   await setupBackend();
   const ck = existsSync(join(v.run, MANIFEST)) ? await loadShipped(v.run) : await loadCheckpoint(v.run);

@@ -12,9 +12,8 @@ import { resolve } from "node:path";
 import { setupBackend } from "../lib/backend.ts";
 import { REPO_ROOT } from "../lib/config.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
-import { isModelKind } from "../lib/models/networks.ts";
 import { appendPilotRow, PILOT_COLUMNS, RECIPES, runPilot } from "../lib/training/mod.ts";
-import { exitWithUsage, parseScriptArgs } from "./args.ts";
+import { exitWithUsage, modelArg, parseScriptArgs } from "./args.ts";
 import { exitWith } from "./exit.ts";
 
 const USAGE = "usage: deno task pilot -- --model zf|inception --recipe NAME --minutes M [--steps N] " +
@@ -32,12 +31,7 @@ const OPTIONS = {
 
 async function main(): Promise<number> {
   const v = parseScriptArgs(OPTIONS, USAGE);
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const model = v.model ?? "";
-  if (!isModelKind(model)) exitWithUsage("--model must be zf or inception", USAGE);
+  const model = modelArg(v.model, USAGE);
   if (!v.recipe || !Object.hasOwn(RECIPES, v.recipe)) {
     exitWithUsage(`--recipe must be one of ${Object.keys(RECIPES).join(", ")}`, USAGE);
   }

@@ -24,10 +24,6 @@ const OPTIONS = {
 
 async function main(): Promise<number> {
   const v = parseScriptArgs(OPTIONS, USAGE);
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
   if (!v.run) exitWithUsage("--run is required", USAGE);
   const m = await shipRun(v.run, v.to, { partial: v.partial });
   console.log(

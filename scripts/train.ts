@@ -21,14 +21,13 @@
  */
 import { setupBackend } from "../lib/backend.ts";
 import { type Profile, profile, PROFILES } from "../lib/config.ts";
-import { exitWithUsage, parseScriptArgs } from "./args.ts";
+import { exitWithUsage, modelArg, parseScriptArgs } from "./args.ts";
 import { exitWith } from "./exit.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
 import { formatSummary } from "../lib/models/summary.ts";
 import {
   checkSlidesNetwork,
   lockRunDir,
-  type ModelKind,
   recipeConfig,
   RECIPES,
   referenceConfig,
@@ -39,7 +38,7 @@ import {
 import { view1RunName, view1TrainConfig, view1TrainingFaces } from "../lib/verify/view1.ts";
 
 const USAGE =
-  "usage: deno run -A scripts/train.ts --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] " +
+  "usage: deno task train -- --model zf|inception [--profile smoke|quick|full] [--run NAME] [--fresh] " +
   "[--epochs N] [--stop-after N] [--batches pk|random] [--recipe NAME --steps N [--people slides|view1]] " +
   "[--restart N[,N…]] [--minutes M]";
 
@@ -72,12 +71,7 @@ const OPTIONS = {
 
 async function main(): Promise<number> {
   const values = parseScriptArgs(OPTIONS, USAGE);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const model = values.model as ModelKind | undefined;
-  if (model !== "zf" && model !== "inception") exitWithUsage("--model must be zf or inception", USAGE);
+  const model = modelArg(values.model, USAGE);
   const prof = (values.profile ?? profile()) as Profile;
   if (!(PROFILES as readonly string[]).includes(prof)) {
     exitWithUsage(`--profile must be one of ${PROFILES.join(", ")}`, USAGE);

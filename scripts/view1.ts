@@ -21,13 +21,12 @@ import { join } from "node:path";
 import { setupBackend } from "../lib/backend.ts";
 import { displayPath, figuresRoot, referenceWeightsRoot } from "../lib/config.ts";
 import { loadLfwFaces } from "../lib/data/preprocess.ts";
-import { isModelKind } from "../lib/models/networks.ts";
 import { loadShipped, MANIFEST } from "../lib/reference/mod.ts";
 import { CHECKPOINT, loadCheckpoint, runFolder } from "../lib/training/mod.ts";
 import { evaluateView1 } from "../lib/verify/view1_eval.ts";
 import { saveView1Results } from "../lib/verify/view1_results.ts";
 import { view1RunName } from "../lib/verify/view1.ts";
-import { exitWithUsage, parseScriptArgs } from "./args.ts";
+import { exitWithUsage, modelArg, parseScriptArgs } from "./args.ts";
 import { exitWith } from "./exit.ts";
 
 const USAGE = "usage: deno task view1 -- --model zf|inception [--run DIR | --weights DIR] [--out DIR]";
@@ -46,12 +45,7 @@ const NETWORK_NAMES = { zf: "Zeiler&Fergus", inception: "Inception" } as const;
 
 async function main(): Promise<number> {
   const v = parseScriptArgs(OPTIONS, USAGE);
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const model = v.model ?? "";
-  if (!isModelKind(model)) exitWithUsage("--model must be zf or inception", USAGE);
+  const model = modelArg(v.model, USAGE);
   if (v.run !== undefined && v.weights !== undefined) {
     exitWithUsage("give --run or --weights, not both", USAGE);
   }

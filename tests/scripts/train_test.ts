@@ -54,7 +54,7 @@ for (
       const lines = r.stderr.trim().split("\n");
       equal(lines.length, 2, r.stderr);
       match(lines[0], problem);
-      match(lines[1], /^usage: deno run -A scripts\/train.ts/);
+      match(lines[1], /^usage: deno task train -- --model/);
       deepEqual([...Deno.readDirSync(base)].map((e) => e.name), ["data"], "no folder created");
     });
   });
