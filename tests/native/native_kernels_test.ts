@@ -7,13 +7,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-layers"; // registers all op gradients
-import type * as tfl from "@tensorflow/tfjs-layers";
 import { assert, assertAllClose, deepEqual, equal } from "../assert.ts";
 import { installWasmTrainingKernels } from "../../lib/wasm/mod.ts";
 import { installNativeKernels, nativePrimitiveCount, type NativeStatus } from "../../lib/native/mod.ts";
-import { buildInception } from "../../lib/models/inception.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
-import { halvesDistanceLoss, trainableVariables, trainStep } from "../../bench/train_step.ts";
+import { halvesDistanceLoss, trainStep } from "../../bench/train_step.ts";
 import {
   CONV_CASES,
   convBiasReluCases,
@@ -22,6 +20,9 @@ import {
   convGrads,
   rand,
 } from "../wasm/conv_cases.ts";
+import { MATMUL_CASES, type MatMulCase, matMulProduct } from "../wasm/matmul_cases.ts";
+import { maxPoolAndGrad, POOL_CASES, type PoolCase } from "../wasm/pool_cases.ts";
+import { assertGradientsClose, NARROW_NETS, networkGradients, probeBatch } from "../wasm/network_cases.ts";
 import { LRN_CASES, lrnCase } from "../wasm/lrn_cases.ts";
 import { lrnGradKernel, lrnKernel } from "../../lib/wasm/lrn.ts";
 
@@ -153,28 +154,17 @@ Deno.test({
   name: "oneDNN matMul (plain, transposed, batched, broadcast batch) matches the cpu backend",
   ignore,
   fn: async () => {
-    const shapes: [number[], number[], boolean, boolean][] = [
-      [[5, 7], [7, 3], false, false],
-      [[7, 5], [7, 3], true, false],
-      [[5, 7], [3, 7], false, true],
-      [[7, 5], [3, 7], true, true],
-      [[2, 7, 5], [2, 3, 7], true, true],
+    // the wasm tests' products, then a batch broadcast from 1 and fc layers' shapes
+    const cases: MatMulCase[] = [
+      ...MATMUL_CASES,
       [[3, 4, 6], [1, 6, 5], false, false],
       [[1, 4, 6], [3, 6, 5], false, false],
-      [[4, 30], [50, 30], false, true],
-      [[32, 64], [150, 64], false, true],
       [[32, 2304], [2304, 1024], false, false],
     ];
-    for (const [sa, sb, ta, tb] of shapes) {
-      const run = () =>
-        tf.tidy(() => {
-          const a = tf.tensor(rand(sa.reduce((p, q) => p * q), 1), sa);
-          const b = tf.tensor(rand(sb.reduce((p, q) => p * q), 2), sb);
-          return tf.matMul(a, b, ta, tb).dataSync();
-        });
-      const ref = await on("cpu", run);
-      const got = await on("wasm", run);
-      assertAllClose(got, ref, 1e-4, `matMul ${sa} ${sb} ${ta} ${tb}`);
+    for (const c of cases) {
+      const ref = await on("cpu", () => matMulProduct(c));
+      const got = await on("wasm", () => matMulProduct(c));
+      assertAllClose(got, ref, 1e-4, `matMul ${c}`);
     }
   },
 });
@@ -259,30 +249,14 @@ Deno.test({
   name: "oneDNN max pooling and its gradient match the cpu backend, ties included",
   ignore,
   fn: async () => {
-    const cases: [number[], number, number, "same" | "valid"][] = [
-      [[2, 7, 7, 3], 3, 2, "same"],
-      [[2, 6, 6, 5], 3, 1, "same"],
-      [[1, 12, 12, 4], 3, 2, "same"],
-      [[2, 25, 25, 2], 3, 2, "same"],
-      [[2, 9, 8, 3], 2, 2, "valid"],
-      [[3, 24, 24, 17], 3, 2, "same"],
-    ];
+    // the wasm tests' pools and one with channels off oneDNN's 16-wide blocks
+    const cases: PoolCase[] = [...POOL_CASES, [[3, 24, 24, 17], 3, 2, "same"]];
     const before = nativePrimitiveCount();
-    for (const [shape, k, s, pad] of cases) {
-      const n = shape.reduce((p, q) => p * q);
-      // Few distinct levels (and many zeros, as after a ReLU) force ties inside windows.
-      const xs = rand(n, n).map((v) => Math.max(0, Math.round(v * 3)));
-      const run = () =>
-        tf.tidy(() => {
-          const x = tf.tensor4d(xs, shape as [number, number, number, number]);
-          const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad);
-          const dy = tf.tensor(rand(f(x).size, 9), f(x).shape);
-          return { y: f(x).dataSync(), dx: tf.grad(f)(x, dy).dataSync() };
-        });
-      const ref = await on("cpu", run);
-      const got = await on("wasm", run);
-      deepEqual([...got.y], [...ref.y], `maxPool ${shape} k${k} s${s} ${pad}`);
-      assertAllClose(got.dx, ref.dx, 1e-6, `maxPool grad ${shape} k${k} s${s} ${pad}`);
+    for (const c of cases) {
+      const ref = await on("cpu", () => maxPoolAndGrad(c));
+      const got = await on("wasm", () => maxPoolAndGrad(c));
+      deepEqual([...got.y], [...ref.y], `maxPool ${c}`);
+      assertAllClose(got.dx, ref.dx, 1e-6, `maxPool grad ${c}`);
     }
     equal(
       nativePrimitiveCount() - before,
@@ -292,55 +266,19 @@ Deno.test({
   },
 });
 
-function gradients(model: tfl.LayersModel, x: tf.Tensor): Float32Array[] {
-  const vars = trainableVariables(model);
-  return tf.tidy(() => {
-    const { grads } = tf.variableGrads(
-      () => halvesDistanceLoss(model.apply(x, { training: true, dropoutSeed: 7 }) as tf.Tensor2D),
-      vars,
-    );
-    return vars.map((v) => grads[v.name].dataSync() as Float32Array);
-  });
-}
-
-const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
-const diffNorm = (a: Float32Array, b: Float32Array) =>
-  Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
-
-const NETS = {
-  zf: () => buildZeilerFergus({ width: 1 / 16, seed: 3 }),
-  inception: () => buildInception({ width: 1 / 16, seed: 3 }),
-};
-
-for (const [name, build] of Object.entries(NETS)) {
+for (const [name, build] of Object.entries(NARROW_NETS)) {
   Deno.test({
     name: `whole-network gradients with oneDNN match the cpu backend (${name}, narrow)`,
     ignore,
     fn: async () => {
       await on("cpu", () => {});
       const model = build();
-      const x = tf.tensor4d(Float32Array.from({ length: 4 * 96 * 96 }, (_, i) => Math.sin(i * 0.37)), [
-        4,
-        96,
-        96,
-        1,
-      ]);
-      const ref = gradients(model, x);
+      const x = probeBatch();
+      const ref = networkGradients(model, x);
       const before = nativePrimitiveCount();
-      const got = await on("wasm", () => gradients(model, x));
+      const got = await on("wasm", () => networkGradients(model, x));
       assert(nativePrimitiveCount() > before, "the network's convolutions should have gone through oneDNN");
-      const floor = 1e-5 * Math.max(...ref.map(norm));
-      let nonzero = 0;
-      for (let i = 0; i < ref.length; i++) {
-        const d = diffNorm(got[i], ref[i]);
-        const what = `${name} ${trainableVariables(model)[i].name}`;
-        assert(d <= 2e-3 * norm(ref[i]) + floor, `${what}: |oneDNN − cpu| ${d} vs |cpu| ${norm(ref[i])}`);
-        if (norm(ref[i]) > 100 * floor) nonzero++;
-      }
-      assert(
-        nonzero > ref.length / 2,
-        `${name}: most gradients should be clearly nonzero, ${nonzero}/${ref.length}`,
-      );
+      assertGradientsClose(model, got, ref, `${name} oneDNN`);
       x.dispose();
       model.dispose();
     },

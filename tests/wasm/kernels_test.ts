@@ -23,6 +23,8 @@ import {
   convGrads,
   rand,
 } from "./conv_cases.ts";
+import { MATMUL_CASES, matMulProduct } from "./matmul_cases.ts";
+import { maxPoolAndGrad, POOL_CASES } from "./pool_cases.ts";
 import { LRN_CASES, lrnCase } from "./lrn_cases.ts";
 
 async function on<T>(backend: string, f: () => T): Promise<T> {
@@ -53,26 +55,10 @@ Deno.test("wasm conv2d gradients are not all zero (the comparison is not vacuous
 });
 
 Deno.test("wasm matMul with transposed operands matches the cpu backend", async () => {
-  const shapes: [number[], number[], boolean, boolean][] = [
-    [[5, 7], [7, 3], false, false],
-    [[7, 5], [7, 3], true, false],
-    [[5, 7], [3, 7], false, true],
-    [[7, 5], [3, 7], true, true],
-    [[2, 7, 5], [2, 3, 7], true, true],
-    // a dense layer's dy·Wᵀ: taken as (W·dyᵀ)ᵀ (see swapPays)
-    [[4, 30], [50, 30], false, true],
-    [[32, 64], [150, 64], false, true],
-  ];
-  for (const [sa, sb, ta, tb] of shapes) {
-    const run = () =>
-      tf.tidy(() => {
-        const a = tf.tensor(rand(sa.reduce((p, q) => p * q), 1), sa);
-        const b = tf.tensor(rand(sb.reduce((p, q) => p * q), 2), sb);
-        return tf.matMul(a, b, ta, tb).dataSync();
-      });
-    const ref = await on("cpu", run);
-    const got = await on("wasm", run);
-    assertAllClose(got, ref, 1e-5, `matMul ${sa} ${sb} ${ta} ${tb}`);
+  for (const c of MATMUL_CASES) {
+    const ref = await on("cpu", () => matMulProduct(c));
+    const got = await on("wasm", () => matMulProduct(c));
+    assertAllClose(got, ref, 1e-5, `matMul ${c}`);
   }
 });
 
@@ -136,28 +122,12 @@ Deno.test("JS transpose matches a brute-force transpose, including on the wasm b
   deepEqual(simplifyPerm([2, 3, 4, 5], [0, 1, 3, 2]), { shape: [6, 4, 5], perm: [0, 2, 1] });
 });
 
-Deno.test("wasm max-pool gradient matches the cpu backend, ties included", async () => {
-  const cases: [number[], number, number, "same" | "valid"][] = [
-    [[2, 7, 7, 3], 3, 2, "same"],
-    [[2, 6, 6, 5], 3, 1, "same"],
-    [[1, 12, 12, 4], 3, 2, "same"],
-    [[2, 25, 25, 2], 3, 2, "same"],
-    [[2, 9, 8, 3], 2, 2, "valid"],
-  ];
-  for (const [shape, k, s, pad] of cases) {
-    const n = shape.reduce((p, q) => p * q);
-    // Few distinct levels (and many zeros, as after a ReLU) force ties inside windows.
-    const xs = rand(n, n).map((v) => Math.max(0, Math.round(v * 3)));
-    const run = () =>
-      tf.tidy(() => {
-        const x = tf.tensor4d(xs, shape as [number, number, number, number]);
-        const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad);
-        const dy = tf.tensor(rand(f(x).size, 9), f(x).shape);
-        return tf.grad(f)(x, dy).dataSync();
-      });
-    const ref = await on("cpu", run);
-    const got = await on("wasm", run);
-    assertAllClose(got, ref, 1e-6, `maxPool grad ${shape} k${k} s${s} ${pad}`);
+Deno.test("wasm max pooling and its gradient match the cpu backend, ties included", async () => {
+  for (const c of POOL_CASES) {
+    const ref = await on("cpu", () => maxPoolAndGrad(c));
+    const got = await on("wasm", () => maxPoolAndGrad(c));
+    deepEqual([...got.y], [...ref.y], `maxPool ${c}`);
+    assertAllClose(got.dx, ref.dx, 1e-6, `maxPool grad ${c}`);
   }
 });
 
