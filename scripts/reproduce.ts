@@ -3,6 +3,10 @@
  *
  *   FACENET_PROFILE=smoke|quick|full deno task reproduce [--only 01,03] [--out DIR]
  *
+ * On a fresh machine it first fetches the data, as `deno task setup` does (the LFW archive and protocol
+ * files that the data root lacks, MD5-checked, then every image decoded once; with everything there it
+ * fetches nothing, and images already checked are remembered in the cache folder), so this one command
+ * does the whole job.
  * quick/full execute the notebooks in place (so the committed notebooks carry real outputs) and write
  * `figures/`; smoke writes executed notebooks and figures under `build/smoke/` so a CI-sized run never
  * overwrites committed results (`outputsInPlace` in lib/profiles.ts). Stops at the first failing cell, naming
@@ -19,7 +23,9 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { displayPath, env, profile, REPO_ROOT } from "../lib/config.ts";
+import { dataRoot, displayPath, env, profile, REPO_ROOT } from "../lib/config.ts";
+import { lfwSummaryLine } from "../lib/data/lfw.ts";
+import { officialSources, setupLfw } from "../lib/data/sources.ts";
 import { ownPhotosDir } from "../lib/faces/own.ts";
 import { profileSettings } from "../lib/profiles.ts";
 import { exitWithUsage, parseScriptArgs } from "./args.ts";
@@ -71,6 +77,20 @@ try {
   await ensureJupyter();
 } catch (e) {
   console.error(`✗ ${e instanceof Error ? e.message : e}`);
+  Deno.exit(1);
+}
+
+// The data the notebooks read: fetched where missing (the notebooks themselves never download).
+try {
+  const { index } = await setupLfw(dataRoot(), officialSources());
+  console.log(`data: ${displayPath(dataRoot())}: ${lfwSummaryLine(index)}`);
+} catch (e) {
+  console.error(
+    `✗ data: ${
+      e instanceof Error ? e.message : e
+    }\n  (deno task setup fetches and checks the data on its own; ` +
+      "README, Data)",
+  );
   Deno.exit(1);
 }
 

@@ -11,6 +11,7 @@ import {
 import { notebookOutputProblems } from "../../scripts/notebook_outputs.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { runScript } from "./run_script.ts";
 
 // The exact shape nbclient prints when a cell raises (captured from a real failing Deno-kernel run).
 const STDERR = `[NbConvertApp] Converting notebook x.ipynb to notebook
@@ -288,5 +289,33 @@ Deno.test({
       1,
       "kernel died",
     );
+  },
+});
+
+Deno.test({
+  name: "reproduce fetches missing data before any notebook; a failed fetch stops it, naming the URL",
+  ignore: !jupyter,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    try {
+      // An empty data root and a server that cannot be reached (port 1 is refused): the first source is
+      // requested, the error names it, and no notebook starts.
+      const r = await runScript("scripts/reproduce.ts", ["--only", "01", "--out", join(dir, "nb")], {
+        FACENET_DATA: join(dir, "data"),
+        FACENET_CACHE: join(dir, "cache"),
+        FACENET_LFW_URL: "http://127.0.0.1:1/",
+        FACENET_PROFILE: "smoke",
+      });
+      equal(r.code, 1, r.stderr);
+      ok(r.stderr.includes("downloading LFW deep-funneled images from http://127.0.0.1:1/"), r.stderr);
+      ok(
+        /✗ data: http:\/\/127\.0\.0\.1:1\/lfw-deepfunneled\.tgz: could not download/.test(r.stderr),
+        r.stderr,
+      );
+      equal(r.stdout.includes("▶"), false, `no notebook should start: ${r.stdout}`);
+      equal(existsSync(join(dir, "nb")), false);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
   },
 });
