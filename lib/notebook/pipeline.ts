@@ -95,18 +95,20 @@ interface EmbeddingManifest {
   dim: number;
   epoch: number;
   faces: string;
+  /** Flip-averaged (absent in caches written before the option: plain). */
+  flip?: boolean;
 }
 
 /**
  * Embeddings (n × dim) of `faces` by the run's network, cached in `<runDir>/embeddings-<name>.f32`
- * (`<cacheDir>/…` when the run has one). The cache is reused only for the same images and the same
- * training epoch; written atomically.
+ * (`<cacheDir>/…` when the run has one). The cache is reused only for the same images, the same
+ * training epoch and the same kind of embedding (`flip`: flip-averaged, see `embed`); written atomically.
  */
 export async function cachedEmbeddings(
   run: Pick<TrainResult, "model" | "runDir" | "epochsDone"> & { cacheDir?: string },
   faces: FaceSet,
   name: string,
-  opts: { batchSize?: number } = {},
+  opts: { batchSize?: number; flip?: boolean } = {},
 ): Promise<{ embeddings: Float32Array; dim: number; fromCache: boolean }> {
   if (!/^[\w.-]+$/.test(name)) {
     throw new Error(`embedding cache name ${JSON.stringify(name)} must be a plain file name`);
@@ -119,12 +121,13 @@ export async function cachedEmbeddings(
     dim: 0,
     epoch: run.epochsDone,
     faces: facesFingerprint(faces),
+    flip: opts.flip ?? false,
   };
   if (existsSync(bin) && existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, "utf8")) as EmbeddingManifest;
     const bytes = readFileSync(bin);
     if (
-      m.n === want.n && m.epoch === want.epoch && m.faces === want.faces &&
+      m.n === want.n && m.epoch === want.epoch && m.faces === want.faces && (m.flip ?? false) === want.flip &&
       bytes.byteLength === m.n * m.dim * 4
     ) {
       const embeddings = new Float32Array(
@@ -133,7 +136,10 @@ export async function cachedEmbeddings(
       return { embeddings, dim: m.dim, fromCache: true };
     }
   }
-  const embeddings = await embed(run.model as tfl.LayersModel, faces, { batchSize: opts.batchSize ?? 64 });
+  const embeddings = await embed(run.model as tfl.LayersModel, faces, {
+    batchSize: opts.batchSize ?? 64,
+    flip: want.flip,
+  });
   const dim = faces.n ? embeddings.length / faces.n : 0;
   mkdirSync(dir, { recursive: true });
   writeAtomic(bin, new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength));

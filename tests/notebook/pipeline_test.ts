@@ -66,7 +66,7 @@ Deno.test("lossAtSlideEpochs picks the history rows of the mapped epochs", () =>
   deepEqual(rows.map((r) => r.loss), [1, 0.5, 0.25, 0.25]);
 });
 
-Deno.test("cachedEmbeddings computes once, then reloads identical values; a new epoch recomputes", async () => {
+Deno.test("cachedEmbeddings computes once, then reloads identical values; a new epoch or flip-averaging recomputes", async () => {
   await setupBackend({ quiet: true });
   const model = tfl.sequential({
     layers: [
@@ -91,6 +91,23 @@ Deno.test("cachedEmbeddings computes once, then reloads identical values; a new 
   const c = await cachedEmbeddings({ model, runDir: dir, epochsDone: 6 }, f, "train");
   equal(c.fromCache, false);
   await rejects(() => cachedEmbeddings({ model, runDir: dir, epochsDone: 6 }, f, "../x"), /plain file name/);
+  // Flip-averaged under the same name is another embedding: recomputed, not the plain one reloaded. With
+  // all-ones weights an image and its mirror give the same sums, so the average, normalised, is (1,1,1)/√3
+  // times the sign of the sum.
+  const d = await cachedEmbeddings({ model, runDir: dir, epochsDone: 6 }, f, "train", { flip: true });
+  equal(d.fromCache, false);
+  for (let i = 0; i < f.n * 3; i++) {
+    const sum = c.embeddings[i - (i % 3)];
+    ok(
+      Math.abs(d.embeddings[i] - Math.sign(sum) / Math.sqrt(3)) < 1e-5,
+      `flip-averaged ${i}: ${d.embeddings[i]}`,
+    );
+  }
+  equal(
+    (await cachedEmbeddings({ model, runDir: dir, epochsDone: 6 }, f, "train", { flip: true })).fromCache,
+    true,
+  );
+  equal((await cachedEmbeddings({ model, runDir: dir, epochsDone: 6 }, f, "train")).fromCache, false);
   model.dispose();
   Deno.removeSync(dir, { recursive: true });
 });
