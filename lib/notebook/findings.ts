@@ -85,7 +85,9 @@ export function projectFindings(input: FindingsInput): string {
     cv.rows === null
       ? `**Classifiers:** not reported yet (run notebook 04: ${cv.path}).`
       : `**Classifiers, 10-fold on the training people.** ` + cv.rows.map((r) =>
-        `${r.network}, ${r.classifier}: ${r["accuracy (here)"]}` +
+        `${r.network}, ${r.classifier}${r.embeddings ? `, ${r.embeddings} embeddings` : ""}: ${
+          r["accuracy (here)"]
+        }` +
         (r["accuracy (slides)"] ? ` (slides: ${r["accuracy (slides)"]})` : "")
       ).join("; ") + ` (${cv.path}).`,
   );
