@@ -82,12 +82,43 @@ export interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The signal this process received while the command ran, and passed on to it (see `sh`). */
+  interrupted?: "SIGINT" | "SIGTERM";
 }
 
-async function sh(cmd: string, args: string[], env?: Record<string, string>): Promise<CommandResult> {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+const FORWARDED = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * Run a command to its end, collecting its output. With `forwardSignals`, a SIGINT or SIGTERM this process
+ * receives meanwhile is passed on to the command instead of ending this process: `jupyter nbconvert` then
+ * shuts its kernel down (nbclient's own handlers) before it exits, whereas a reproduce stopped by `timeout`
+ * or `kill` used to leave the Deno kernel running, orphaned. The caller decides what to do then.
+ */
+async function sh(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+  forwardSignals = false,
+): Promise<CommandResult> {
+  const child = new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).spawn();
+  let interrupted: CommandResult["interrupted"];
+  const listeners = (forwardSignals ? FORWARDED : []).map((sig) => {
+    const pass = () => {
+      interrupted ??= sig;
+      try {
+        child.kill(sig);
+      } catch { /* it has just ended */ }
+    };
+    Deno.addSignalListener(sig, pass);
+    return () => Deno.removeSignalListener(sig, pass);
+  });
+  try {
+    const out = await child.output();
+    const dec = new TextDecoder();
+    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), interrupted };
+  } finally {
+    for (const remove of listeners) remove();
+  }
 }
 
 /** Whether `jupyter nbconvert` runs here. */
@@ -130,7 +161,8 @@ export interface ExecuteOptions {
  * outputs the Deno kernel publishes after a cell's end are kept, and errors the kernel would lose (a
  * throw in a timer, an unawaited rejection, Deno.exit, a dead kernel) fail the cell they surface in
  * (scripts/jupyter/late_outputs.py). A failing cell fails the command, with nbconvert's usual report
- * on stderr (see parseCellError).
+ * on stderr (see parseCellError). A SIGINT or SIGTERM meanwhile goes to nbconvert, which shuts the kernel
+ * down and exits; the result then says `interrupted`.
  */
 export function executeNotebook(notebook: string, opts: ExecuteOptions = {}): Promise<CommandResult> {
   const pythonPath = [join(REPO_ROOT, "scripts", "jupyter"), Deno.env.get("PYTHONPATH")].filter(Boolean).join(
@@ -148,5 +180,5 @@ export function executeNotebook(notebook: string, opts: ExecuteOptions = {}): Pr
     ...(opts.outDir ? ["--output-dir", opts.outDir] : ["--inplace"]),
     notebook,
   ];
-  return sh("jupyter", args, { ...opts.env, PYTHONPATH: pythonPath });
+  return sh("jupyter", args, { ...opts.env, PYTHONPATH: pythonPath }, true);
 }

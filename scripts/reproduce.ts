@@ -127,6 +127,12 @@ for (const nb of notebooks) {
     },
   );
   const seconds = (performance.now() - t0) / 1000;
+  if (r.interrupted) {
+    console.error(
+      `✗ ${name}: interrupted (${r.interrupted}) after ${seconds.toFixed(0)} s; its kernel was shut down`,
+    );
+    Deno.exit(r.interrupted === "SIGINT" ? 130 : 143);
+  }
   if (r.code !== 0) {
     const err = parseCellError(r.stderr);
     const idx = err ? findCellBySource(nb, err.source) : undefined;

@@ -25,12 +25,16 @@ Deno.exit throw instead of ending the kernel. An `error` message for a cell whos
 fails the run naming that cell; a kernel that dies anyway is reported with the cell that was running.
 With `failed_copy` set, a failed run writes the notebook executed so far there.
 
+A SIGTERM is handled like a SIGINT (Ctrl-C): the run stops and the kernel is shut down, not orphaned
+(scripts/notebook_runner.ts passes both on to nbconvert).
+
 It records no clock times: nbclient would store each cell's start and end times in the cell's metadata
 (`record_timing`), so every run would change the committed notebooks even where no output changed, and
 they would carry the machine's clock. Timings a previous run left there are removed.
 """
 
 import os
+import signal
 import time
 from queue import Empty
 
@@ -76,6 +80,10 @@ class LateOutputExecutor(ExecutePreprocessor):
         self._lost = []  # (cell, error message content) of every error message that arrived
 
     def preprocess(self, nb, resources=None, km=None):
+        # nbconvert's synchronous path installs no signal handlers, so a SIGTERM would end this process at
+        # once and leave the kernel running, orphaned. As a KeyboardInterrupt (what SIGINT already raises)
+        # it unwinds through nbclient's setup_kernel, whose cleanup shuts the kernel down.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         for c in nb.cells:
             c.get("metadata", {}).pop("execution", None)  # an earlier run's clock times
         code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]

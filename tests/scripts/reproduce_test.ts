@@ -72,37 +72,45 @@ interface Cell {
 }
 
 /**
- * Execute `cells` as a notebook with executeNotebook in a temporary folder, through a throw-away
- * Jupyter data dir whose only kernel is this Deno binary (no change to the user's): nbconvert's
- * result, and the executed cells when it wrote the notebook.
+ * Write `cells` as `dir`/nb.ipynb, with a throw-away Jupyter data dir `dir`/jupyter whose only kernel is
+ * this Deno binary (no change to the user's): the notebook's path and the environment that selects it.
+ */
+function writeNotebook(dir: string, cells: Cell[]): { path: string; env: Record<string, string> } {
+  const spec = join(dir, "jupyter", "kernels", "deno");
+  Deno.mkdirSync(spec, { recursive: true });
+  const argv = [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"];
+  Deno.writeTextFileSync(
+    join(spec, "kernel.json"),
+    JSON.stringify({ argv, display_name: "Deno", language: "typescript" }),
+  );
+  const nb = {
+    cells: cells.map((c, i) => ({
+      ...c,
+      id: `cell-${i}`,
+      metadata: c.metadata ?? {},
+      ...(c.cell_type === "code" ? { execution_count: null, outputs: [] } : {}),
+    })),
+    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  Deno.writeTextFileSync(join(dir, "nb.ipynb"), JSON.stringify(nb));
+  return { path: join(dir, "nb.ipynb"), env: { JUPYTER_PATH: join(dir, "jupyter") } };
+}
+
+/**
+ * Execute `cells` as a notebook with executeNotebook in a temporary folder (see writeNotebook):
+ * nbconvert's result, and the executed cells when it wrote the notebook.
  */
 async function executeCells(
   cells: Cell[],
 ): Promise<CommandResult & { cells?: Cell[]; failedCells?: Cell[] }> {
   const dir = Deno.makeTempDirSync();
   try {
-    const spec = join(dir, "jupyter", "kernels", "deno");
-    Deno.mkdirSync(spec, { recursive: true });
-    const argv = [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"];
-    Deno.writeTextFileSync(
-      join(spec, "kernel.json"),
-      JSON.stringify({ argv, display_name: "Deno", language: "typescript" }),
-    );
-    const nb = {
-      cells: cells.map((c, i) => ({
-        ...c,
-        id: `cell-${i}`,
-        metadata: c.metadata ?? {},
-        ...(c.cell_type === "code" ? { execution_count: null, outputs: [] } : {}),
-      })),
-      metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-      nbformat: 4,
-      nbformat_minor: 5,
-    };
-    Deno.writeTextFileSync(join(dir, "nb.ipynb"), JSON.stringify(nb));
-    const r = await executeNotebook(join(dir, "nb.ipynb"), {
+    const nb = writeNotebook(dir, cells);
+    const r = await executeNotebook(nb.path, {
       outDir: join(dir, "out"),
-      env: { JUPYTER_PATH: join(dir, "jupyter") },
+      env: nb.env,
       failedCopy: join(dir, "failed", "nb.ipynb"),
     });
     const read = (f: string) =>
@@ -319,3 +327,94 @@ Deno.test({
     }
   },
 });
+
+/** Pids of the processes (of this user) whose environment holds `marker`. */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0").includes(marker)) {
+        pids.push(Number(e.name));
+      }
+    } catch { /* ended meanwhile, or not ours */ }
+  }
+  return pids;
+}
+
+async function waitFor(what: string, ok: () => boolean, seconds: number): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test({
+    name:
+      `a ${sig} during executeNotebook goes to nbconvert, which shuts the kernel down: no orphaned kernel`,
+    ignore: !jupyter || !existsSync("/proc/self/environ"),
+    fn: () => interruptedRun(sig),
+  });
+}
+
+async function interruptedRun(sig: "SIGTERM" | "SIGINT"): Promise<void> {
+  const dir = Deno.makeTempDirSync();
+  const marker = `FACENET_TEST_MARK=${crypto.randomUUID()}`;
+  const driver = join(dir, "driver.ts");
+  try {
+    const nb = writeNotebook(dir, [
+      { cell_type: "code", source: 'console.log("started")' },
+      { cell_type: "code", source: "await new Promise((r) => setTimeout(r, 120_000));" },
+    ]);
+    // A script that runs the notebook as reproduce does and prints what executeNotebook returned.
+    const runner = new URL("../../scripts/notebook_runner.ts", import.meta.url).href;
+    Deno.writeTextFileSync(
+      driver,
+      `import { executeNotebook } from ${JSON.stringify(runner)};\n` +
+        `const r = await executeNotebook(${JSON.stringify(nb.path)}, { outDir: ${
+          JSON.stringify(join(dir, "out"))
+        }, env: ${JSON.stringify(nb.env)} });\n` +
+        `console.log(JSON.stringify({ code: r.code, interrupted: r.interrupted }));\n`,
+    );
+    const [key, value] = marker.split("=");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", driver],
+      env: { [key]: value },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // The kernel inherits the marker through nbconvert; wait until it runs the long cell.
+    const kernels = () =>
+      processesWith(marker).filter((p) => {
+        try {
+          return Deno.readTextFileSync(`/proc/${p}/cmdline`).includes("--kernel");
+        } catch {
+          return false;
+        }
+      });
+    await waitFor("the kernel to start", () => kernels().length > 0, 60);
+    await new Promise((r) => setTimeout(r, 2000));
+    child.kill(sig);
+    // If the kernel were left running it would hold nbconvert's output pipes open: give up after 30 s.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const out = await Promise.race([
+      child.output(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the run did not end within 30 s of ${sig}`)), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const result = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "{}");
+    equal(result.interrupted, sig, new TextDecoder().decode(out.stderr));
+    equal(result.code === 0, false, "an interrupted run is no success");
+    await waitFor("the kernel to end", () => kernels().length === 0, 15);
+  } finally {
+    for (const p of processesWith(marker)) {
+      try {
+        Deno.kill(p, "SIGKILL");
+      } catch { /* ended */ }
+    }
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
