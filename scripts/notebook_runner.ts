@@ -91,8 +91,9 @@ const FORWARDED = ["SIGINT", "SIGTERM"] as const;
 /**
  * Run a command to its end, collecting its output. With `forwardSignals`, a SIGINT or SIGTERM this process
  * receives meanwhile is passed on to the command instead of ending this process: `jupyter nbconvert` then
- * shuts its kernel down (nbclient's own handlers) before it exits, whereas a reproduce stopped by `timeout`
- * or `kill` used to leave the Deno kernel running, orphaned. The caller decides what to do then.
+ * shuts its kernel down before it exits (a KeyboardInterrupt unwinding through nbclient's cleanup; our
+ * executor makes SIGTERM one too), whereas a reproduce stopped by `timeout` or `kill` used to leave the Deno
+ * kernel running, orphaned. The caller decides what to do then.
  */
 async function sh(
   cmd: string,
