@@ -361,7 +361,7 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
 
 async function interruptedRun(sig: "SIGTERM" | "SIGINT"): Promise<void> {
   const dir = Deno.makeTempDirSync();
-  const marker = `FACENET_TEST_MARK=${crypto.randomUUID()}`;
+  const marker = `REPRODUCE_TEST_MARK=${crypto.randomUUID()}`;
   const driver = join(dir, "driver.ts");
   try {
     const nb = writeNotebook(dir, [
