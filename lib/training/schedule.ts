@@ -112,11 +112,20 @@ export function describeOptimizer(cfg: TrainConfig): string {
     : "SGD";
   const s = cfg.schedule;
   if (s.kind === "warmup-exp") {
-    const cycle = (c: WarmupExpSchedule, from: number): string =>
-      `${c.start}` + (c.warmupSteps ? ` after ${c.warmupSteps} warm-up steps` : "") +
-      `, decaying exponentially from step ${from + c.decayStart} to ${c.end} at step ${from + c.decayEnd}` +
-      (c.then ? `, then restarting at ${cycle(c.then, from + c.decayEnd)}` : "");
-    return `${name} ${cycle(s, 0)}`;
+    // Rates as typed (1e-7, not the 1.0000000000000001e-7 that 1e-4 × 1e-3 comes to); a warm restart
+    // says where it begins and where its decay runs, one clause each.
+    const rate = (x: number) => `${Number(x.toPrecision(6))}`;
+    const decay = (c: WarmupExpSchedule, from: number) =>
+      `decaying exponentially from step ${from + c.decayStart} to ${rate(c.end)} at step ${
+        from + c.decayEnd
+      }`;
+    const warmup = (c: WarmupExpSchedule) => (c.warmupSteps ? ` after ${c.warmupSteps} warm-up steps` : "");
+    const restarts: string[] = [];
+    for (let c = s.then, from = s.decayEnd; c; from += c.decayEnd, c = c.then) {
+      restarts.push(`at step ${from} back to ${rate(c.start)}${warmup(c)}, ${decay(c, from)}`);
+    }
+    return `${name} ${rate(s.start)}${warmup(s)}, ${decay(s, 0)}` +
+      (restarts.length ? `; warm restarts: ${restarts.join("; ")}` : "");
   }
   return s.kind === "step"
     ? s.stages <= 1 || s.start === s.end
