@@ -22,9 +22,10 @@ export function figureDir(notebook: string): string {
 
 type Row = Record<string, string | number | boolean | null | undefined>;
 
-function fmt(v: unknown, digits: number): string {
+function fmt(v: unknown, digits: number, verbatim = false): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") {
+    if (verbatim) return String(v);
     if (Number.isInteger(v)) return v.toLocaleString("en-US");
     return Number.isFinite(v) ? v.toFixed(digits) : String(v);
   }
@@ -33,11 +34,14 @@ function fmt(v: unknown, digits: number): string {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** A table as Markdown text (numbers: thousands separators for integers, `digits` decimals otherwise). */
-export function markdownTable(rows: Row[], digits = 3): string {
+/** A table as Markdown text (numbers: thousands separators for integers, `digits` decimals otherwise;
+ * the columns in `verbatim`, such as a year, print their numbers as they are). */
+export function markdownTable(rows: Row[], digits = 3, verbatim: readonly string[] = []): string {
   if (rows.length === 0) return "(empty table)";
   const cols = Object.keys(rows[0]);
-  const cells = rows.map((r) => cols.map((c) => fmt(r[c], digits).replace(/\|/g, "\\|")));
+  const cells = rows.map((r) =>
+    cols.map((c) => fmt(r[c], digits, verbatim.includes(c)).replace(/\|/g, "\\|"))
+  );
   const head = `| ${cols.join(" | ")} |`;
   const rule = `| ${
     cols.map((_, j) => (typeof rows[0][cols[j]] === "number" ? "---:" : "---")).join(" | ")
@@ -48,11 +52,12 @@ export function markdownTable(rows: Row[], digits = 3): string {
 /** A table the kernel shows as HTML; `String(table)` or `console.log` gives Markdown. */
 export function showTable(
   data: Row[] | pl.DataFrame,
-  opts: { digits?: number; caption?: string } = {},
+  opts: { digits?: number; caption?: string; verbatim?: readonly string[] } = {},
 ): Displayable {
   const rows: Row[] = Array.isArray(data) ? data : (data.toRecords() as Row[]);
   const digits = opts.digits ?? 3;
-  const md = (opts.caption ? `**${opts.caption}**\n\n` : "") + markdownTable(rows, digits);
+  const verbatim = opts.verbatim ?? [];
+  const md = (opts.caption ? `**${opts.caption}**\n\n` : "") + markdownTable(rows, digits, verbatim);
   const cols = rows.length ? Object.keys(rows[0]) : [];
   const html = `<table>${opts.caption ? `<caption>${esc(opts.caption)}</caption>` : ""}<thead><tr>${
     cols.map((c) => `<th>${esc(c)}</th>`).join("")
@@ -61,7 +66,7 @@ export function showTable(
       `<tr>${
         cols.map((c) =>
           `<td style="text-align:${typeof r[c] === "number" ? "right" : "left"}">${
-            esc(fmt(r[c], digits))
+            esc(fmt(r[c], digits, verbatim.includes(c)))
           }</td>`
         )
           .join("")

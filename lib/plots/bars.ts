@@ -168,7 +168,9 @@ export async function barChart(bars: Bar[], opts: BarChartOptions = {}): Promise
       color: groups.length > 1
         ? {
           field: "group",
-          legend: { orient: "bottom" },
+          // One entry a line: side by side, every entry takes the longest label's width, and four long
+          // ones made the LFW literature chart three times as wide as its plot.
+          legend: { orient: "bottom", direction: "vertical" },
           title: null,
           ...(colors ? { scale: { domain: groups, range: groups.map((g) => colors[g]) } } : {}),
         }

@@ -20,6 +20,18 @@ Deno.test("markdownTable formats integers with separators, floats with fixed dig
   );
 });
 
+Deno.test("showTable's verbatim columns print numbers as they are (a year is 1991, not 1,991)", () => {
+  const rows = [{ method: "Eigenfaces", year: 1991, images: 13233 }];
+  const t = showTable(rows, { verbatim: ["year"] });
+  const bundle = t[Symbol.for("Jupyter.display")]();
+  match(String(t), /\| Eigenfaces \| 1991 \| 13,233 \|/);
+  match(
+    bundle["text/html"],
+    /<td style="text-align:right">1991<\/td><td style="text-align:right">13,233<\/td>/,
+  );
+  match(String(showTable(rows)), /\| 1,991 \|/, "without it, the integer rule");
+});
+
 Deno.test("showTable gives the kernel HTML with every cell, escaped", () => {
   const t = showTable(pl.DataFrame({ k: ["<x>", "y"], v: [1.5, 2] }), { caption: "T" });
   const bundle = t[Symbol.for("Jupyter.display")]();

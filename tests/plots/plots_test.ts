@@ -214,6 +214,20 @@ Deno.test("barChart: side-by-side groups with error bars, or sorted bars with va
     checkFigure(f, dir, "bars");
     deepEqual(marks(f.svg), { rect: [2], text: [2] }, "no rule without lo/hi; one label per bar");
     ok(f.svg.indexOf("75.0 %") < f.svg.indexOf("25.0 %"), "largest first");
+
+    // Long group names stack under the plot instead of widening the figure (notebook 06's literature chart).
+    const long = [
+      "published, trained on outside data",
+      "published, trained on LFW only",
+      "ours, pairs.txt (seen)",
+    ];
+    f = await barChart(long.map((group, i) => ({ label: `m${i}`, value: 0.5 + 0.1 * i, group })), {
+      dir,
+      name: "long_groups",
+      width: 300,
+    });
+    const svgWidth = Number(f.svg.match(/<svg[^>]* width="([\d.]+)"/)![1]);
+    ok(svgWidth < 600, `the figure is ${svgWidth} px wide for a 300-px plot`);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { assertAllClose, assertClose, deepEqual, equal, match, ok, throws } from "../assert.ts";
+import { assertAllClose, assertClose, deepEqual, equal, ok, throws } from "../assert.ts";
 import type { FaceSet } from "../../lib/data/faceset.ts";
 import { embed } from "../../lib/models/embed.ts";
 import { buildZeilerFergus } from "../../lib/models/zeiler_fergus.ts";
