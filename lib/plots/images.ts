@@ -93,6 +93,21 @@ export interface Thumbnail {
   label?: string;
 }
 
+/**
+ * `text` cut at spaces into lines about `width` px wide at the titles' 15-px bold font (DejaVu Sans
+ * averages under 11 px a character there): one string if it fits, else the lines, as Vega-Lite takes them.
+ */
+function wrapTitle(text: string, width: number): string | string[] {
+  const perLine = Math.max(20, Math.floor(width / 11));
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= perLine) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.length === 1 ? lines[0] : lines;
+}
+
 /** A grid of face thumbnails with captions. */
 export async function faceGrid(
   faces: Thumbnail[],
@@ -123,9 +138,11 @@ export async function faceGrid(
     });
   }
   const rows = Math.ceil(faces.length / columns);
+  const width = columns * (cell + gapX) - gapX;
   const spec = {
-    title: opts.title ?? "Faces",
-    width: columns * (cell + gapX) - gapX,
+    // A title wider than the grid would widen the figure and leave its right part blank: wrap it.
+    title: wrapTitle(opts.title ?? "Faces", width),
+    width,
     height: rows * (cell + gapY) - (captions ? 4 : gapY),
     data: { values },
     layer: [

@@ -157,6 +157,16 @@ Deno.test("every figure type renders to SVG and PNG with the expected marks", as
     equal(thumb[25], 0, "grayscale PNG colour type");
     const raw = await sharp(thumb).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     deepEqual(new Uint8Array(raw.data), faces[0].pixels);
+    // A title longer than the grid is wide wraps onto lines instead of widening the figure (notebook 05's
+    // example pairs were half blank).
+    const title = "Example pairs (two per row: left photo, right photo) and their Zeiler&Fergus distance";
+    f = await faceGrid(faces, { dir, columns: 3, name: "faces_long_title", title });
+    const svgWidth = Number(f.svg.match(/<svg[^>]* width="([\d.]+)"/)![1]);
+    ok(svgWidth < 3 * 110 + 60, `the figure is ${svgWidth} px wide for a grid of 3 × 110 px`);
+    ok(
+      f.svg.includes("Example pairs (two per row:") && f.svg.includes("distance"),
+      "the whole title is there",
+    );
 
     const photo = {
       pixels: new Uint8Array(200 * 100 * 3).fill(128),
