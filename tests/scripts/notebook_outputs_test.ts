@@ -7,6 +7,8 @@ import {
   notebookOutputProblems,
   topLevelStatements,
 } from "../../scripts/notebook_outputs.ts";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../lib/config.ts";
 
 const code = (source: string, outputs: IpynbOutput[] = [], metadata = {}): IpynbCell => ({
   cell_type: "code",
@@ -138,4 +140,16 @@ Deno.test("notebookOutputProblems: lost displays, machine paths and clock times,
     `02_x, code cell #2: ${problems[1].detail}`,
   ]);
   throws(() => notebookOutputProblems({ nbformat: 4 }), /not a notebook: no cells array/);
+});
+
+// The committed notebooks are what a reader sees without running anything (issue #19): every display that
+// should show came back, and nothing in them names a machine's folders or a clock time.
+Deno.test("the committed notebooks: every display there, no machine path or clock time", () => {
+  const dir = join(REPO_ROOT, "notebooks");
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".ipynb")).sort();
+  equal(names.length >= 6, true, `expected the six notebooks in ${dir}, found ${names.join(", ")}`);
+  const problems = names.flatMap((n) =>
+    formatOutputProblems(n, notebookOutputProblems(Deno.readTextFileSync(join(dir, n))))
+  );
+  deepEqual(problems, []);
 });
