@@ -18,8 +18,8 @@
  * Each executed notebook is then checked for outputs it must not carry (scripts/notebook_outputs.ts): a
  * display that produced nothing, a machine's folders, clock times. These are warnings, listed per cell;
  * `--strict-outputs` makes them fail the run; CI (.ci/run) uses it on the smoke run, whose notebooks came
- * out clean. A warning by default: the committed (quick) notebooks predate the check and still print the
- * data root as an absolute path until they are re-run.
+ * out clean, and the committed (quick) notebooks came from a `--strict-outputs` run (a test keeps them
+ * clean). A warning by default, so that a user's run is not failed after its work for what it printed.
  */
 import { existsSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
