@@ -97,8 +97,10 @@ export function rowsToFrame(rows: Row[]): pl.DataFrame {
   const cols = Object.keys(rows[0]);
   return pl.DataFrame(cols.map((c) => {
     const vals = rows.map((r) => r[c]);
-    const ints = vals.every((v) => typeof v === "number" && Number.isInteger(v));
-    return ints ? pl.Series(c, vals as number[], pl.Int64) : pl.Series(c, vals);
+    // Whole numbers stay integers even beside empty cells (a year column with gaps: 2015, not 2015.0).
+    const ints = vals.some((v) => v !== null && v !== undefined) &&
+      vals.every((v) => v === null || v === undefined || (typeof v === "number" && Number.isInteger(v)));
+    return ints ? pl.Series(c, vals.map((v) => v ?? null) as number[], pl.Int64) : pl.Series(c, vals);
   }));
 }
 

@@ -60,3 +60,14 @@ Deno.test("saveCsv round-trips through polars", () => {
   equal(Deno.readTextFileSync(p).trim(), "epoch,loss\n1,0.25\n2,0.125");
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("saveCsv keeps whole numbers whole beside empty cells (literature.csv's years: 2015, not 2015.0)", () => {
+  const dir = Deno.makeTempDirSync();
+  const p = saveCsv(
+    [{ method: "FaceNet", year: 2015, acc: 99.63 }, { method: "ours", year: null, acc: 81.7 }],
+    dir,
+    "l",
+  );
+  equal(Deno.readTextFileSync(p).trim(), "method,year,acc\nFaceNet,2015,99.63\nours,,81.7");
+  Deno.removeSync(dir, { recursive: true });
+});
